@@ -1,0 +1,173 @@
+import { GatewayError } from "../../src/core/errors";
+import { createInferHandler, type InferHandler } from "../../src/core/infer";
+import { MemoryLogger } from "../../src/core/logger";
+import { MAX_INPUT_CHARS, MAX_INPUTS } from "../../src/core/schema";
+import { UpstreamError } from "../../src/core/upstream";
+import { FakeClock, FakeInference, FakeQuotaStore } from "../support/fakes";
+
+function setup(at = "2026-03-10T12:00:00.000Z") {
+  const quota = new FakeQuotaStore();
+  const inference = new FakeInference();
+  const clock = new FakeClock(new Date(at));
+  const logger = new MemoryLogger();
+  let ids = 0;
+  let ms = 0;
+  const handler: InferHandler = createInferHandler({
+    quota,
+    inference,
+    logger,
+    now: clock.now,
+    monotonicMs: () => (ms += 7),
+    newCallId: () => `call-${++ids}`,
+  });
+  return { quota, inference, clock, logger, handler };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("infer: who", () => {
+  it("refuses a caller who is not signed in, before anything is charged or called", async () => {
+    const { handler, quota, inference } = setup();
+    const err = await codeOf(handler({ uid: undefined, data: { inputs: ["hi"] } }));
+    expect(err.code).toBe("unauthenticated");
+    expect(quota.reserveCalls).toBe(0);
+    expect(inference.calls).toHaveLength(0);
+  });
+});
+
+describe("infer: what", () => {
+  const bad: [string, unknown, RegExp][] = [
+    ["no payload", undefined, /expected object/i],
+    ["null", null, /expected object/i],
+    ["a string", "hello", /expected object/i],
+    ["missing inputs", {}, /inputs/],
+    ["inputs not an array", { inputs: "hello" }, /inputs: .*array/i],
+    ["empty list", { inputs: [] }, /inputs: must hold at least one text/],
+    ["too many", { inputs: Array(MAX_INPUTS + 1).fill("x") }, /at most 16 texts/],
+    ["an empty text", { inputs: ["ok", ""] }, /inputs\[1\]: must not be empty/],
+    ["a text too long", { inputs: ["x".repeat(MAX_INPUT_CHARS + 1)] }, /inputs\[0\]: must be at most 2000 characters/],
+    ["a number inside", { inputs: ["ok", 3] }, /inputs\[1\]: .*string/i],
+    ["an unknown key", { inputs: ["ok"], model: "big" }, /model/],
+    ["a __proto__ key", JSON.parse('{"inputs":["ok"],"__proto__":{"admin":true}}'), /__proto__/],
+  ];
+
+  it.each(bad)("rejects %s with invalid-argument and charges nothing", async (_name, data, message) => {
+    const { handler, quota, inference } = setup();
+    const err = await codeOf(handler({ uid: "u1", data }));
+    expect(err.code).toBe("invalid-argument");
+    expect(err.message).toMatch(message);
+    expect(quota.reserveCalls).toBe(0);
+    expect(inference.calls).toHaveLength(0);
+  });
+
+  it("accepts the largest allowed payload", async () => {
+    const { handler, inference } = setup();
+    const inputs = Array(MAX_INPUTS).fill("y".repeat(MAX_INPUT_CHARS));
+    const res = await handler({ uid: "u1", data: { inputs } });
+    expect(res.outputs).toHaveLength(MAX_INPUTS);
+    expect(inference.calls[0]).toEqual(inputs);
+  });
+});
+
+describe("infer: quota", () => {
+  it("charges one call, answers with the outputs and the remaining quota, and records usage", async () => {
+    const { handler, quota } = setup();
+    const res = await handler({ uid: "u1", data: { inputs: ["abc", "ab"] } });
+    expect(res.outputs).toEqual([
+      { label: "positive", score: 0.75 },
+      { label: "negative", score: 0.75 },
+    ]);
+    expect(res.quota).toEqual({
+      planId: "free",
+      limit: 3,
+      used: 1,
+      remaining: 2,
+      resetsAt: "2026-03-11T00:00:00.000Z",
+    });
+    expect(quota.records).toEqual([
+      expect.objectContaining({ uid: "u1", callId: "call-1", outcome: "ok", units: 1, inputs: 2, latencyMs: 7, model: "fake" }),
+    ]);
+  });
+
+  it("refuses the call past the daily limit with the seconds until the UTC day resets", async () => {
+    const { handler, inference, clock } = setup("2026-03-10T23:59:00.000Z");
+    for (let i = 0; i < 3; i++) await handler({ uid: "u1", data: { inputs: ["x"] } });
+    clock.set("2026-03-10T23:59:30.250Z");
+    const err = await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
+    expect(err.code).toBe("resource-exhausted");
+    expect(err.details).toMatchObject({ reason: "quota", window: "day", limit: 3, retryAfterSeconds: 30 });
+    expect(inference.calls).toHaveLength(3);
+  });
+
+  it("starts a fresh count at the UTC day boundary", async () => {
+    const { handler, clock } = setup("2026-03-10T23:59:59.999Z");
+    for (let i = 0; i < 3; i++) await handler({ uid: "u1", data: { inputs: ["x"] } });
+    clock.set("2026-03-11T00:00:00.000Z");
+    const res = await handler({ uid: "u1", data: { inputs: ["x"] } });
+    expect(res.quota.used).toBe(1);
+  });
+
+  it("keeps users' quotas apart", async () => {
+    const { handler } = setup();
+    for (let i = 0; i < 3; i++) await handler({ uid: "u1", data: { inputs: ["x"] } });
+    const res = await handler({ uid: "u2", data: { inputs: ["x"] } });
+    expect(res.quota.remaining).toBe(2);
+  });
+
+  it("refuses banned users and plans without model access", async () => {
+    const { handler, quota, inference } = setup();
+    quota.docs.set("banned", { banned: true });
+    quota.plans.set("none", { dailyCalls: 10, modelAccess: false });
+    quota.docs.set("noaccess", { planId: "none" });
+    expect((await codeOf(handler({ uid: "banned", data: { inputs: ["x"] } }))).code).toBe("permission-denied");
+    expect((await codeOf(handler({ uid: "noaccess", data: { inputs: ["x"] } }))).code).toBe("permission-denied");
+    expect(inference.calls).toHaveLength(0);
+  });
+
+  it("fails closed with unavailable when the quota store cannot be reached", async () => {
+    const { handler, quota, inference, logger } = setup();
+    quota.failReserveWith = new Error("14 UNAVAILABLE: connection refused");
+    const err = await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
+    expect(err.code).toBe("unavailable");
+    expect(err.message).not.toMatch(/14 UNAVAILABLE/);
+    expect(inference.calls).toHaveLength(0);
+    expect(logger.entries.some((e) => e.level === "error")).toBe(true);
+  });
+});
+
+describe("infer: model failures are refunded", () => {
+  it.each([
+    ["unavailable", new UpstreamError("upstream_unavailable", "unavailable", "The model is busy.", 5), "unavailable"],
+    ["timeout", new UpstreamError("upstream_timeout", "deadline-exceeded", "Too slow."), "deadline-exceeded"],
+    ["unknown error", new Error("socket hang up: secret=abc"), "internal"],
+  ])("%s: the caller gets the mapped code, the counter is back where it was, one record says why", async (_n, failure, code) => {
+    const { handler, quota, inference } = setup();
+    await handler({ uid: "u1", data: { inputs: ["x"] } });
+    inference.failWith = failure;
+    const err = await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
+    expect(err.code).toBe(code);
+    expect(err.message).not.toMatch(/secret/);
+    expect(quota.used("u1")).toBe(1);
+    expect(quota.records).toHaveLength(2);
+    expect(quota.records[1]).toMatchObject({ outcome: failure instanceof UpstreamError ? failure.failure : "upstream_error" });
+  });
+
+  it("still answers with the model's error when the refund itself fails, and logs it", async () => {
+    const { handler, quota, inference, logger } = setup();
+    inference.failWith = new UpstreamError("upstream_unavailable", "unavailable", "busy");
+    quota.refund = async () => {
+      throw new Error("deadline");
+    };
+    const err = await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
+    expect(err.code).toBe("unavailable");
+    expect(logger.entries.map((e) => e.message)).toContain("refund failed; the user was charged for a failed call");
+  });
+});
