@@ -14,7 +14,7 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
-    { ...common, displayName: "emulator", testMatch: ["<rootDir>/test/emulator/**/*.emulator.test.ts"] },
-    { ...common, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.e2e.test.ts"] },
+    { ...common, displayName: "emulator", setupFilesAfterEnv: ["<rootDir>/test/support/emulatorSetup.ts"], testMatch: ["<rootDir>/test/emulator/**/*.emulator.test.ts"] },
+    { ...common, displayName: "e2e", setupFilesAfterEnv: ["<rootDir>/test/support/e2eSetup.ts"], testMatch: ["<rootDir>/test/e2e/**/*.e2e.test.ts"] },
   ],
 };

@@ -12,15 +12,28 @@ import { FirestoreQuotaStore } from "./core/firestoreQuotaStore";
 import { createInferHandler, type InferHandler } from "./core/infer";
 import { HttpInferenceClient } from "./core/upstream";
 
+/** A param's value, or a loud configuration error naming the param (never its value). */
+function required<T extends string | number>(name: string, value: T): T {
+  const ok = typeof value === "number" ? Number.isFinite(value) && value > 0 : value !== "";
+  if (!ok) {
+    functionsLoggerAdapter.error("gateway misconfigured: a required param has no usable value", { param: name });
+    throw new Error(`gateway misconfigured: ${name}`);
+  }
+  return value;
+}
+
 export function buildInferHandler(): InferHandler {
   if (getApps().length === 0) initializeApp();
   const logger = functionsLoggerAdapter;
   return createInferHandler({
-    quota: new FirestoreQuotaStore(getFirestore(), { defaultPlanId: defaultPlanId.value(), logger }),
+    quota: new FirestoreQuotaStore(getFirestore(), {
+      defaultPlanId: required("DEFAULT_PLAN_ID", defaultPlanId.value()),
+      logger,
+    }),
     inference: new HttpInferenceClient({
-      baseUrl: inferenceUrl.value(),
-      secret: inferenceSecret.value(),
-      timeoutMs: inferenceTimeoutMs.value(),
+      baseUrl: required("INFERENCE_URL", inferenceUrl.value()),
+      secret: required("INFERENCE_SECRET", inferenceSecret.value()),
+      timeoutMs: required("INFERENCE_TIMEOUT_MS", inferenceTimeoutMs.value()),
       logger,
     }),
     logger,
