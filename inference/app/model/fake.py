@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from typing import Any
 
 from app.model.base import Model, Prediction
@@ -12,16 +13,18 @@ from app.model.base import Model, Prediction
 class FakeModel(Model):
     """Labels a text "positive" if it contains "good", else "negative"; the score is derived from a hash.
 
-    `fail_with` makes `forward` raise (to test the 500 path); `drop_outputs` makes it return too few outputs.
+    `fail_with` makes `forward` raise (to test the 500 path); `drop_outputs` makes it return too few outputs;
+    `delay_s` makes each call take that long.
     It records the batches it saw and counts concurrent calls, so tests can check the runner serialises calls.
     """
 
-    def __init__(self, *, fail_with: BaseException | None = None, drop_outputs: int = 0) -> None:
+    def __init__(self, *, fail_with: BaseException | None = None, drop_outputs: int = 0, delay_s: float = 0.0) -> None:
         self.name = "fake"
         self.version = "fake-1"
         self.device = "cpu"
         self.fail_with = fail_with
         self.drop_outputs = drop_outputs
+        self.delay_s = delay_s
         self.calls: list[list[str]] = []
         self.max_concurrency = 0
         self.closed = False
@@ -37,6 +40,8 @@ class FakeModel(Model):
             self.max_concurrency = max(self.max_concurrency, self._active)
         try:
             self.calls.append(batch)
+            if self.delay_s:
+                time.sleep(self.delay_s)  # hold the call open so that overlapping calls would be seen
             if self.fail_with is not None:
                 raise self.fail_with
             out = []

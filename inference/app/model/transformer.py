@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 from app.model.base import Model, Prediction
 
@@ -32,6 +33,7 @@ class TransformerClassifier(Model):
     """
 
     def __init__(self, model_dir: Path, *, name: str, version: str, device: str = "auto", torch_threads: int = 1) -> None:
+        hf_logging.disable_progress_bar()  # no progress bars in server logs
         torch.set_num_threads(torch_threads)
         self._device = resolve_device(device)
         self.name = name
