@@ -1,0 +1,139 @@
+/**
+ * The whole path, as the extension sees it: the Firebase web SDK signs in against the Auth
+ * emulator and calls `infer` through the Functions emulator, which charges quota in the Firestore
+ * emulator and reaches the real inference server over HTTP with the shared secret.
+ * Run by scripts/test.sh inside `firebase emulators:exec`.
+ */
+import { randomUUID } from "node:crypto";
+import { deleteApp, initializeApp, type FirebaseApp } from "firebase/app";
+import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth, signOut, type Auth } from "firebase/auth";
+import { connectFunctionsEmulator, getFunctions, httpsCallable, type FunctionsError } from "firebase/functions";
+import { getApps as getAdminApps, initializeApp as initializeAdminApp } from "firebase-admin/app";
+import { getFirestore, type Firestore } from "firebase-admin/firestore";
+import { SECRET_HEADER } from "../../src/core/upstream";
+
+const PROJECT = process.env.GCLOUD_PROJECT ?? "demo-gatekeeper";
+const INFERENCE_URL = mustEnv("INFERENCE_URL");
+const SECRET = mustEnv("E2E_INFERENCE_SECRET");
+
+function mustEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the end-to-end tests through npm test`);
+  return value;
+}
+
+interface InferData {
+  outputs: { label: string; score: number }[];
+  model: string;
+  modelVersion: string;
+  quota: { planId: string; limit: number; used: number; remaining: number; resetsAt: string };
+}
+
+let app: FirebaseApp;
+let auth: Auth;
+let db: Firestore;
+let uid: string;
+let infer: ReturnType<typeof httpsCallable<unknown, InferData>>;
+
+beforeAll(async () => {
+  if (getAdminApps().length === 0) initializeAdminApp({ projectId: PROJECT });
+  db = getFirestore();
+  await db.doc("plans/free").set({ dailyCalls: 50 });
+  await db.doc("plans/e2e-tiny").set({ dailyCalls: 2 });
+
+  app = initializeApp({ projectId: PROJECT, apiKey: "demo-api-key" }, `e2e-${randomUUID()}`);
+  auth = getAuth(app);
+  connectAuthEmulator(auth, `http://${mustEnv("FIREBASE_AUTH_EMULATOR_HOST")}`, { disableWarnings: true });
+  const functions = getFunctions(app);
+  connectFunctionsEmulator(functions, "127.0.0.1", Number(new URL(mustEnv("FUNCTIONS_EMULATOR_ORIGIN")).port));
+  infer = httpsCallable<unknown, InferData>(functions, "infer");
+});
+
+beforeEach(async () => {
+  const cred = await createUserWithEmailAndPassword(auth, `user-${randomUUID()}@example.com`, "e2e-password");
+  uid = cred.user.uid;
+});
+
+afterAll(async () => {
+  await signOut(auth).catch(() => undefined);
+  await deleteApp(app);
+});
+
+async function refusal(promise: Promise<unknown>): Promise<FunctionsError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as FunctionsError;
+  }
+  throw new Error("expected the call to be refused");
+}
+
+async function callInferenceDirectly(headers: Record<string, string>, inputs: string[]) {
+  return fetch(`${INFERENCE_URL}/v1/infer`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify({ inputs }),
+  });
+}
+
+describe("a signed-in user calling infer through the emulators", () => {
+  it("gets the real model's answer, the same as the model gives directly, and is charged one call", async () => {
+    const inputs = ["what a lovely day", "this is awful", "hmm"];
+    const { data } = await infer({ inputs });
+    expect(data.outputs).toHaveLength(3);
+    expect(data.quota).toMatchObject({ planId: "free", limit: 50, used: 1, remaining: 49 });
+
+    const direct = await callInferenceDirectly({ [SECRET_HEADER]: SECRET }, inputs);
+    expect(direct.status).toBe(200);
+    const body = (await direct.json()) as { outputs: { label: string; score: number }[]; model: string };
+    expect(data.model).toBe(body.model);
+    expect(data.outputs.map((o) => o.label)).toEqual(body.outputs.map((o) => o.label));
+    data.outputs.forEach((o, i) => expect(o.score).toBeCloseTo(body.outputs[i]?.score ?? -1, 4));
+
+    expect((await db.doc(`quotas/${uid}`).get()).data()).toMatchObject({ dailyUsed: 1 });
+    const usage = await db.collection(`quotas/${uid}/usage`).get();
+    expect(usage.docs.map((d) => d.data())).toEqual([
+      expect.objectContaining({ uid, outcome: "ok", inputs: 3, model: body.model }),
+    ]);
+  });
+
+  it("runs out of quota with resource-exhausted and the seconds until it resets", async () => {
+    await db.doc(`quotas/${uid}`).set({ planId: "e2e-tiny" });
+    expect((await infer({ inputs: ["one"] })).data.quota.remaining).toBe(1);
+    expect((await infer({ inputs: ["two"] })).data.quota.remaining).toBe(0);
+    const err = await refusal(infer({ inputs: ["three"] }));
+    expect(err.code).toBe("functions/resource-exhausted");
+    const details = err.details as { retryAfterSeconds: number; limit: number; reason: string };
+    expect(details).toMatchObject({ reason: "quota", limit: 2 });
+    expect(details.retryAfterSeconds).toBeGreaterThan(0);
+    expect(details.retryAfterSeconds).toBeLessThanOrEqual(86_400);
+    expect((await db.doc(`quotas/${uid}`).get()).data()).toMatchObject({ dailyUsed: 2 });
+    expect((await db.collection(`quotas/${uid}/usage`).get()).size).toBe(2);
+  });
+
+  it("gets a clear invalid-argument for a bad payload and is charged nothing", async () => {
+    const err = await refusal(infer({ inputs: ["fine", 42] }));
+    expect(err.code).toBe("functions/invalid-argument");
+    expect(err.message).toMatch(/inputs\[1\]/);
+    expect((await db.doc(`quotas/${uid}`).get()).exists).toBe(false);
+  });
+
+  it("is refused with unauthenticated once signed out", async () => {
+    await signOut(auth);
+    const err = await refusal(infer({ inputs: ["hello"] }));
+    expect(err.code).toBe("functions/unauthenticated");
+  });
+});
+
+describe("the inference server, called directly", () => {
+  it.each([
+    ["no secret", {}],
+    ["a wrong secret", { [SECRET_HEADER]: "not-the-secret-but-long-enough" }],
+    ["a prefix of the secret", { [SECRET_HEADER]: SECRET.slice(0, -1) }],
+    ["the secret under another header", { Authorization: `Bearer ${SECRET}` }],
+  ])("answers 401 to %s, without echoing anything secret", async (_name, headers) => {
+    const res = await callInferenceDirectly(headers, ["hello"]);
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain(SECRET);
+  });
+});
