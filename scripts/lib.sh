@@ -62,12 +62,24 @@ ensure_local_secret() {
   printf 'INFERENCE_URL=http://127.0.0.1:%s\n' "$INFERENCE_PORT" > "$ROOT/functions/.env.local"
 }
 
+# The stack and the test run use the same ports: one at a time on a machine. The test command
+# waits for the lock; the stack refuses to start while a test run holds it.
+take_ports_lock() {
+  mkdir -p "$LOCAL_DIR"
+  exec 9>"$LOCAL_DIR/ports.lock"
+  if [ "${1:-}" = wait ]; then
+    flock -n 9 || { log "another test run or stack holds the local ports; waiting"; flock 9; }
+  else
+    flock -n 9 || die "another test run or stack holds the local ports; stop it first"
+  fi
+}
+
 # --- processes ------------------------------------------------------------------------------
 
 # start NAME LOGFILE CMD...: runs CMD in its own process group, output to LOGFILE.
 start() {
   local name="$1" logfile="$2"; shift 2
-  setsid "$@" >"$logfile" 2>&1 < /dev/null &
+  setsid "$@" >"$logfile" 2>&1 < /dev/null 9>&- &
   PIDS+=("$!")
   log "$name: started (pid $!, log ${logfile#"$ROOT/"})"
 }

@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 trap 'echo; log "stopping"; stop_all; exit 0' INT TERM
 trap 'stop_all' EXIT
 
+take_ports_lock
 setup_all
 export_emulator_env
 for port in "$AUTH_PORT" "$FUNCTIONS_PORT" 4400 4500; do require_free_port "$port" "Firebase emulators"; done

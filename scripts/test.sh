@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 trap 'stop_all' EXIT
 trap 'exit 130' INT TERM
 
+take_ports_lock wait
 setup_all
 export_emulator_env
 for port in "$AUTH_PORT" "$FUNCTIONS_PORT" 4400 4500; do require_free_port "$port" "Firebase emulators"; done
