@@ -5,7 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 
+import tempfile
+
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Hypothesis would otherwise write a .hypothesis/ folder (example database, unicode cache) into whatever
+# directory pytest runs from: keep its cache in the temp dir and keep no example database.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "inference-hypothesis"))
+hypothesis_settings.register_profile("inference", database=None, deadline=None)
+hypothesis_settings.load_profile("inference")
 
 SECRET_A = "a" * 8 + "-first-secret-0123"
 SECRET_B = "b" * 8 + "-second-secret-456"

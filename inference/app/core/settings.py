@@ -69,6 +69,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"secret #{index + 1} is a placeholder; generate one, e.g. `openssl rand -hex 32`")
         return tuple(dict.fromkeys(items))
 
+    @field_validator("model_dir")
+    @classmethod
+    def _anchor_model_dir(cls, value: Path) -> Path:
+        """Relative paths are relative to inference/, so the server finds the model from any working directory."""
+        value = value.expanduser()
+        return value if value.is_absolute() else INFERENCE_ROOT / value
+
     def secret_bytes(self) -> tuple[bytes, ...]:
         return tuple(secret.get_secret_value().encode("ascii") for secret in self.secrets)
 
