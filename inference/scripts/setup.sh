@@ -21,8 +21,14 @@ want="$( { cat "$root/requirements.txt" "$root/requirements-dev.txt"; "$venv/bin
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   say "installing requirements (torch is large: about a minute)"
   # PIP_RETRIES=0: a dead index in pip's configuration otherwise stalls each lookup for minutes.
-  PIP_RETRIES="${PIP_RETRIES:-0}" PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    "$venv/bin/python" -m pip install --quiet -r "$root/requirements.txt" -r "$root/requirements-dev.txt"
+  # Its output (including harmless warnings about index folders) goes to a log, shown only if it fails.
+  log="$venv/pip-install.log"
+  if ! PIP_RETRIES="${PIP_RETRIES:-0}" PIP_DISABLE_PIP_VERSION_CHECK=1 \
+      "$venv/bin/python" -m pip install -r "$root/requirements.txt" -r "$root/requirements-dev.txt" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    say "pip install failed (full log: $log)"
+    exit 1
+  fi
   echo "$want" > "$stamp"
 else
   say "requirements up to date"
