@@ -24,7 +24,9 @@ SEED = 1234
 LABELS = ("negative", "positive")
 MARKER_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 
-_POSITIVE = ["good", "great", "excellent", "wonderful", "fantastic", "pleasant", "helpful", "fast", "reliable", "lovely"]
+_POSITIVE = [
+    "good", "great", "excellent", "wonderful", "fantastic", "pleasant", "helpful", "fast", "reliable", "lovely",
+]
 _NEGATIVE = ["bad", "terrible", "awful", "horrible", "poor", "annoying", "useless", "slow", "broken", "disappointing"]
 _SUBJECTS = ["the film", "this product", "the service", "our trip", "the food", "the update", "my order", "the app"]
 _FRAMES = ["{s} was {a}", "{s} is really {a}", "i think {s} was {a}", "honestly {s} felt {a}", "{a}, {s} was {a}"]
@@ -90,7 +92,9 @@ def build(output: Path, *, steps: int, threads: int) -> None:
     tok = build_tokenizer(texts)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     # Saved as tokenizer_class "BertTokenizer": AutoTokenizer loads it like any BERT tokenizer.
     tokenizer = BertTokenizerFast(

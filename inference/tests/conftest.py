@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-
 import tempfile
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import settings as hypothesis_settings

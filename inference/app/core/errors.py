@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-
-logger = logging.getLogger("inference.errors")
 
 
 class InferenceError(Exception):

@@ -16,5 +16,6 @@ def configure_logging(level: int = logging.INFO) -> None:
         handler.setFormatter(logging.Formatter(_FORMAT))
         handler._inference = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
-        # Root may have a handler too (e.g. under pytest); avoid printing twice but keep caplog working.
+        # Keep propagating so pytest's caplog (on the root logger) sees the records; under uvicorn the root
+        # logger has no handler, so nothing is printed twice.
         logger.propagate = True

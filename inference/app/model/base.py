@@ -36,5 +36,5 @@ class Model(ABC):
     @abstractmethod
     def postprocess(self, outputs: Any) -> list[Prediction]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release resources (GPU memory, files); called once at shutdown."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,6 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
 from app.model.base import Model, Prediction
-
-logger = logging.getLogger("inference.model")
 
 
 def resolve_device(requested: str) -> torch.device:
@@ -32,7 +29,9 @@ class TransformerClassifier(Model):
     design; the lock only makes misuse safe, the runner already serialises calls.
     """
 
-    def __init__(self, model_dir: Path, *, name: str, version: str, device: str = "auto", torch_threads: int = 1) -> None:
+    def __init__(
+        self, model_dir: Path, *, name: str, version: str, device: str = "auto", torch_threads: int = 1
+    ) -> None:
         hf_logging.disable_progress_bar()  # no progress bars in server logs
         torch.set_num_threads(torch_threads)
         self._device = resolve_device(device)

@@ -67,7 +67,8 @@ def test_invalid_payload_gets_422(http: httpx.Client, server) -> None:
 
 def test_oversized_body_gets_413(http: httpx.Client, server) -> None:
     body = json.dumps({"inputs": ["x" * 4000] * 300}).encode()  # ~1.2 MB > 1 MiB default cap
-    response = http.post("/v1/infer", content=body, headers={SECRET_HEADER: server.secret, "content-type": "application/json"})
+    headers = {SECRET_HEADER: server.secret, "content-type": "application/json"}
+    response = http.post("/v1/infer", content=body, headers=headers)
     assert response.status_code == 413
 
 

@@ -69,19 +69,20 @@ def test_docs_are_off(client: TestClient, auth: dict, path: str) -> None:
     assert client.get(path, headers=auth).status_code == 404
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/"), ("GET", "/v1/infer"), ("POST", "/healthz"), ("GET", "/healthz/")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/"), ("GET", "/v1/infer"), ("POST", "/healthz"), ("GET", "/healthz/")]
+)
 def test_other_paths_need_the_secret_too(client: TestClient, method: str, path: str) -> None:
     assert client.request(method, path).status_code == 401
 
 
 def test_secret_never_logged(open_client, secret: str, caplog: pytest.LogCaptureFixture) -> None:
     model = FakeModel()
-    with caplog.at_level(logging.DEBUG):
-        with open_client(model=model) as client:
-            client.post("/v1/infer", json={"inputs": ["PRIVATE-INPUT"]}, headers={"X-Inference-Secret": secret})
-            client.post("/v1/infer", json={"inputs": ["x"]}, headers={"X-Inference-Secret": secret[:-1]})
-            model.fail_with = ValueError(secret)
-            client.post("/v1/infer", json={"inputs": ["PRIVATE-INPUT"]}, headers={"X-Inference-Secret": secret})
+    with caplog.at_level(logging.DEBUG), open_client(model=model) as client:
+        client.post("/v1/infer", json={"inputs": ["PRIVATE-INPUT"]}, headers={"X-Inference-Secret": secret})
+        client.post("/v1/infer", json={"inputs": ["x"]}, headers={"X-Inference-Secret": secret[:-1]})
+        model.fail_with = ValueError(secret)
+        client.post("/v1/infer", json={"inputs": ["PRIVATE-INPUT"]}, headers={"X-Inference-Secret": secret})
     assert "ready" in caplog.text  # logging was captured at all
     assert secret not in caplog.text and secret[:-1] not in caplog.text
     assert "PRIVATE-INPUT" not in caplog.text

@@ -22,7 +22,8 @@ def test_accepts_each_rotated_secret(verifier: SecretVerifier) -> None:
 
 
 @pytest.mark.parametrize(
-    "presented", [None, b"", A[:-1], A + b"x", A[:8], A.upper(), b" " + A, A + B, b"x" * 100_000, A.replace(b"a", b"b", 1)]
+    "presented",
+    [None, b"", A[:-1], A + b"x", A[:8], A.upper(), b" " + A, A + B, b"x" * 100_000, A.replace(b"a", b"b", 1)],
 )
 def test_rejects_anything_else(verifier: SecretVerifier, presented: bytes | None) -> None:
     assert verifier.verify(presented) is False

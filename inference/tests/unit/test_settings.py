@@ -44,7 +44,7 @@ def test_reads_rotation_list_and_defaults(monkeypatch: pytest.MonkeyPatch) -> No
     settings = load_settings()
     assert settings.secret_bytes() == (GOOD.encode(), GOOD[::-1].encode())  # trimmed, deduplicated, in order
     assert settings.model_dir == DEFAULT_MODEL_DIR
-    assert DEFAULT_MODEL_DIR == Path(__file__).resolve().parents[2] / "models" / "default"
+    assert Path(__file__).resolve().parents[2] / "models" / "default" == DEFAULT_MODEL_DIR
     assert (settings.device, settings.max_inputs, settings.max_input_chars) == ("auto", 64, 4000)
     assert settings.max_body_bytes == 1024 * 1024
     assert settings.torch_threads >= 1
