@@ -8,6 +8,8 @@ import { type ArchId, computeBill, type ModelInputs, sumLines } from "./model";
 import type { Rates } from "./prices";
 
 export const SEARCH_MAX_CALLS = 1e10;
+
+const usd = (n: number): string => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const STEPS_PER_DECADE = 20;
 
 /**
@@ -72,7 +74,7 @@ export function alwaysOnBreakEven(inp: ModelInputs, rates: Rates): BreakEven {
     detail:
       calls === null
         ? "scale to zero stays cheaper up to 10^10 calls/month"
-        : `from here the idle tails cover the whole month: one always-on instance costs $${alwaysOn.toFixed(2)}/month and also removes cold starts`,
+        : `from here the idle tails cover the whole month: one always-on instance costs ${usd(alwaysOn)}/month and also removes cold starts`,
   };
 }
 
@@ -89,7 +91,7 @@ export function hopShareBreakEven(inp: ModelInputs, rates: Rates, pct: number): 
   let detail = `the function hop stays under ${pct}% of the GPU bill up to 10^10 calls/month`;
   if (calls !== null) {
     const { fn, gpu } = share(calls);
-    detail = `function $${fn.toFixed(2)} vs GPU $${gpu.toFixed(2)} at that volume`;
+    detail = `function ${usd(fn)} vs GPU ${usd(gpu)} at that volume`;
   }
   return { id: "hopShare", question: `calls/month at which A's function hop costs ${pct}% of its GPU`, ...describe(inp, calls), detail };
 }
@@ -102,7 +104,7 @@ export function cheaperThanABreakEven(inp: ModelInputs, rates: Rates, other: Exc
   const until = calls === null ? null : firstVolume((c) => !cheaper(c), calls);
   let detail = `${other} never costs less than A up to 10^10 calls/month`;
   if (calls !== null) {
-    detail = `A - ${other} = $${gap(calls).toFixed(2)} there; ${
+    detail = `A - ${other} = ${usd(gap(calls))} there; ${
       until === null ? "and up to 10^10 calls/month" : `A is cheaper again from ${until.toLocaleString("en-US")} calls/month`
     }`;
   }

@@ -230,7 +230,7 @@ export function computeBill(arch: ArchId, inp: ModelInputs, rates: Rates, callsO
   if (inp.minInstances >= 1 && t.busyS > t.alwaysOnS) {
     notes.push(`${arch}: calls need ${(t.busyS / month).toFixed(2)} GPU instances busy all month, more than the ${inp.minInstances} min instance(s).`);
   } else if (t.busyS > month) {
-    notes.push(`${arch}: calls need ${(t.busyS / month).toFixed(2)} GPU instances busy all month: set --max-instances accordingly.`);
+    notes.push(`${arch}: calls need ${(t.busyS / month).toFixed(2)} GPU instances busy all month; the GPU service's --max-instances must allow that many.`);
   }
 
   // Secret Manager: A and C keep the shared secret there; each instance reads it once at start.

@@ -70,6 +70,8 @@ export function buildReport(resolved: Resolved, priceFile: PriceFile): Report {
 const usd = (n: number): string =>
   `${n < 0 ? "-" : ""}$${Math.abs(n).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const count = (n: number, digits = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
+/** A rate that may be well under 1 (calls per user or per hour at low volumes). */
+const rate = (n: number): string => (n > 0 && n < 1 ? n.toPrecision(2) : count(n, 2));
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 function usage(line: Line): string {
@@ -129,8 +131,8 @@ export function formatTable(r: Report): string {
       be.calls === null
         ? "none"
         : `${count(be.calls)} calls/month` +
-          (be.callsPerUser !== null ? ` (${count(be.callsPerUser, 2)}/user` : " (") +
-          `, ${count(be.callsPerHour ?? 0, 1)}/hour)`;
+          (be.callsPerUser !== null ? ` (${rate(be.callsPerUser)}/user, ` : " (") +
+          `${rate(be.callsPerHour ?? 0)}/hour)`;
     out.push(`  ${be.question}: ${where}`, `      ${be.detail}`);
   }
   out.push("Inputs (value, where it came from):");
