@@ -47,3 +47,11 @@ def make_settings() -> Callable[..., object]:
         return Settings(**values)  # type: ignore[arg-type]
 
     return factory
+
+
+def formatted_log(caplog: pytest.LogCaptureFixture) -> str:
+    """Every captured record as the server writes it (JSON lines with all structured fields)."""
+    from app.core.logging import JsonFormatter
+
+    formatter = JsonFormatter()
+    return "\n".join(formatter.format(record) for record in caplog.records)

@@ -18,7 +18,7 @@ def get_settings(request: Request) -> Settings:
 def get_runner(request: Request) -> Runner:
     runner: Runner | None = getattr(request.app.state, "runner", None)
     if runner is None or not runner.ready:
-        raise ModelNotReady()
+        raise ModelNotReady(request.app.state.settings.retry_after_s)
     return runner
 
 

@@ -1,5 +1,6 @@
-"""How model calls are scheduled: today one at a time on one worker thread; dynamic micro-batching goes here."""
+"""How model calls are scheduled: dynamic micro-batching on one worker thread (batcher.py)."""
 
-from app.batching.runner import Runner, SerialRunner
+from app.batching.batcher import BatchingRunner, BatchObserver
+from app.batching.runner import Runner
 
-__all__ = ["Runner", "SerialRunner"]
+__all__ = ["BatchObserver", "BatchingRunner", "Runner"]

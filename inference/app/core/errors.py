@@ -1,10 +1,16 @@
-"""The container's error model: a few exception classes, one handler, and a 422 that never echoes inputs."""
+"""The container's error model: a few exception classes, one handler, and a 422 that never echoes inputs.
+
+The exception classes import nothing from FastAPI, so the batcher (and the in-process benchmark) can use them
+without the web stack.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from fastapi.responses import JSONResponse
 
 
 class InferenceError(Exception):
@@ -13,6 +19,11 @@ class InferenceError(Exception):
     status = 500
     detail = "internal error"
     retry_after: int | None = None
+
+    def __init__(self, retry_after: int | None = None) -> None:
+        super().__init__(self.detail)
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
@@ -29,7 +40,25 @@ class InferenceFailed(InferenceError):
     detail = "inference failed"
 
 
+class QueueFull(InferenceError):
+    """Backpressure: the bounded queue has no room for this request's inputs."""
+
+    status = 503
+    detail = "overloaded, retry later"
+    retry_after = 1
+
+
+class DeadlineExceeded(InferenceError):
+    """The request's deadline passed while it waited in the queue; it was dropped without running the model."""
+
+    status = 503
+    detail = "deadline exceeded while queued"
+    retry_after = 1
+
+
 async def _inference_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    from fastapi.responses import JSONResponse
+
     assert isinstance(exc, InferenceError)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers())
 
@@ -54,10 +83,15 @@ def _public_validation_error(error: dict) -> dict:
 
 
 async def _validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
     assert isinstance(exc, RequestValidationError)
     return JSONResponse({"detail": [_public_validation_error(e) for e in exc.errors()]}, status_code=422)
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+
     app.add_exception_handler(InferenceError, _inference_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)

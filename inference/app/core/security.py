@@ -1,7 +1,14 @@
-"""Shared-secret check, done in ASGI middleware so that it runs before any body is read or parsed.
+"""Who may call: the shared secret and/or an HMAC signature, checked in ASGI middleware before any parsing.
 
 A FastAPI dependency would run after body validation (an unauthenticated malformed request would see a 422) and
 would not cover the docs routes; middleware covers every path and reveals nothing about the API to strangers.
+
+Modes (INFERENCE_SIGNING, see core/signing.py for the signature):
+- off: a valid `X-Inference-Secret` header.
+- optional: a valid secret header, or a valid, fresh, unreplayed signature (for switching the gateway over).
+- required: a valid signature; the secret header alone is refused (a captured secret header would otherwise
+  let anyone forge requests, which is what signing is meant to prevent).
+Every failure answers the same 401; the reason goes to the log (never a value).
 """
 
 from __future__ import annotations
@@ -9,16 +16,27 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets as _secrets
 from collections.abc import Iterable
+from typing import Literal
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.core.asgi import send_json
+from app.core.body_limit import read_capped_body, replay_body
+from app.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureVerifier, Verdict
+
 SECRET_HEADER = "X-Inference-Secret"
-_SECRET_HEADER_KEY = SECRET_HEADER.lower().encode("latin-1")
+_SECRET_KEY = SECRET_HEADER.lower().encode("latin-1")
+_TIMESTAMP_KEY = TIMESTAMP_HEADER.lower().encode("latin-1")
+_SIGNATURE_KEY = SIGNATURE_HEADER.lower().encode("latin-1")
 UNAUTHORIZED_BODY = json.dumps({"detail": "missing or invalid secret"}).encode()
+BUSY_BODY = json.dumps({"detail": "overloaded, retry later"}).encode()
 # Paths a load balancer or Cloud Run probe may call without the secret (method, path).
-PUBLIC_ROUTES = frozenset({("GET", "/healthz")})
+PUBLIC_ROUTES = frozenset({("GET", "/healthz"), ("GET", "/readyz")})
+
+logger = logging.getLogger("inference.security")
 
 
 class SecretVerifier:
@@ -48,37 +66,64 @@ class SecretVerifier:
         return matched
 
 
-class RequireSecretMiddleware:
-    """Answers 401 to every request without a valid `X-Inference-Secret` header, except the public routes."""
+def _single(scope: Scope, key: bytes) -> bytes | None:
+    # A repeated header is ambiguous (proxies may join or pick one); treat it as absent rather than guess.
+    values = [value for name, value in scope["headers"] if name == key]
+    return values[0] if len(values) == 1 else None
 
-    def __init__(self, app: ASGIApp, verifier: SecretVerifier) -> None:
+
+class RequireSecretMiddleware:
+    """Answers 401 to every request that is not authenticated (see the module doc), except the public routes."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        verifier: SecretVerifier,
+        signatures: SignatureVerifier | None = None,
+        mode: Literal["off", "optional", "required"] = "off",
+        max_body_bytes: int = 1024 * 1024,
+    ) -> None:
+        if mode != "off" and signatures is None:
+            raise ValueError("signing is on but no signature verifier was given")
         self.app = app
         self.verifier = verifier
+        self.signatures = signatures
+        self.mode = mode
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (scope["method"], scope["path"]) in PUBLIC_ROUTES:
             await self.app(scope, receive, send)
             return
-        values = [value for key, value in scope["headers"] if key == _SECRET_HEADER_KEY]
-        # A repeated header is ambiguous (proxies may join or pick one); refuse it rather than guess.
-        presented = values[0] if len(values) == 1 else None
-        if self.verifier.verify(presented):
+        secret_ok = self.verifier.verify(_single(scope, _SECRET_KEY))
+        if secret_ok and self.mode != "required":
             await self.app(scope, receive, send)
             return
+        timestamp, signature = _single(scope, _TIMESTAMP_KEY), _single(scope, _SIGNATURE_KEY)
+        if self.mode == "off" or self.signatures is None or timestamp is None or signature is None:
+            await self._refuse(send, "secret header required" if self.mode == "required" and secret_ok else None)
+            return
+        ts = timestamp.decode("latin-1")
+        if not self.signatures.fresh(ts):  # cheap, before reading any body
+            await self._refuse(send, "stale or malformed timestamp")
+            return
+        body = await read_capped_body(scope, receive, send, self.max_body_bytes)
+        if body is None:
+            return
+        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+        if scope.get("query_string"):
+            path += "?" + scope["query_string"].decode("latin-1")
+        verdict = self.signatures.verify(ts, signature.decode("latin-1"), scope["method"], path, body)
+        if verdict is Verdict.OK:
+            await self.app(scope, replay_body(body, receive), send)
+        elif verdict is Verdict.FULL:
+            logger.warning("replay set full; refusing signed requests until entries expire")
+            await send_json(send, 503, BUSY_BODY, [(b"retry-after", b"1")])
+        else:
+            await self._refuse(send, verdict.value)
+
+    @staticmethod
+    async def _refuse(send: Send, reason: str | None) -> None:
+        if reason:
+            logger.warning("request refused", extra={"reason": reason})
         await send_json(send, 401, UNAUTHORIZED_BODY)
-
-
-async def send_json(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    """Send a complete JSON response from middleware, without touching the request body."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 INFERENCE_ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +43,32 @@ class Settings(BaseSettings):
     max_inputs: int = Field(default=64, ge=1, le=10_000)
     max_input_chars: int = Field(default=4000, ge=1, le=1_000_000)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Which `Model` serves requests: "package.module:Class" (a subclass of app.model.base.Model, built with its
+    # `from_settings`); unset = the Hugging Face classifier in `model_dir`.
+    model_class: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    # fp16 weights on CUDA ("auto" = on when the model runs on a GPU; never on CPU, where fp16 is slow or absent).
+    half_precision: Literal["auto", "on", "off"] = "auto"
+
+    # Dynamic micro-batching (app/batching/batcher.py). Off = one request per model call (the benchmark baseline).
+    batching: bool = True
+    max_batch_items: int = Field(default=32, ge=1, le=4096)
+    max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
+    # Bounded queue, in inputs (not requests): beyond it requests get 503 + Retry-After instead of piling up.
+    max_queue_items: int = Field(default=512, ge=1, le=1_000_000)
+    # A request that waited longer than this in the queue is dropped, not computed (the caller has likely gone).
+    max_queue_ms: int = Field(default=10_000, ge=1, le=600_000)
+    retry_after_s: int = Field(default=1, ge=1, le=3600)
+    # How long shutdown waits for queued and running batches to finish.
+    drain_timeout_s: float = Field(default=10.0, ge=0, le=600)
+
+    # HMAC request signing (core/signing.py): off = the secret header only; optional = a signed request or the
+    # secret header; required = a valid signature on every request (the secret header alone is refused).
+    signing: Literal["off", "optional", "required"] = "off"
+    signing_window_s: int = Field(default=60, ge=1, le=3600)
+    # Replay protection keeps each accepted signature until it expires; beyond this many, requests are refused.
+    signing_max_seen: int = Field(default=200_000, ge=100, le=10_000_000)
+
+    log_format: Literal["json", "text"] = "json"
 
     @field_validator("secrets", mode="before")
     @classmethod
@@ -76,6 +102,12 @@ class Settings(BaseSettings):
         value = value.expanduser()
         return value if value.is_absolute() else INFERENCE_ROOT / value
 
+    @model_validator(mode="after")
+    def _queue_holds_a_request(self) -> Settings:
+        if self.max_queue_items < self.max_inputs:
+            raise ValueError("INFERENCE_MAX_QUEUE_ITEMS must be at least INFERENCE_MAX_INPUTS (one full request)")
+        return self
+
     def secret_bytes(self) -> tuple[bytes, ...]:
         return tuple(secret.get_secret_value().encode("ascii") for secret in self.secrets)
 
@@ -87,9 +119,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors(include_input=False, include_url=False):
-            field = str(error["loc"][0]) if error["loc"] else "?"
             message = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
-            lines.append(f"INFERENCE_{field.upper()}: {message}")
+            # Errors about one field name it; checks across fields already name theirs in the message.
+            lines.append(f"INFERENCE_{str(error['loc'][0]).upper()}: {message}" if error["loc"] else message)
         raise SettingsError("invalid inference settings:\n  " + "\n  ".join(lines)) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import time
 from pathlib import Path
@@ -30,7 +31,27 @@ def content_version(model_dir: Path) -> str:
     return "sha256-" + digest.hexdigest()[:12]
 
 
+def import_model_class(spec: str) -> type[Model]:
+    """`package.module:Class` -> the class, which must subclass `Model`."""
+    module_name, _, class_name = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        cls = getattr(module, class_name)
+    except (ImportError, AttributeError) as exc:
+        raise ModelLoadError(f"INFERENCE_MODEL_CLASS={spec}: cannot import it ({type(exc).__name__})") from None
+    if not (isinstance(cls, type) and issubclass(cls, Model)):
+        raise ModelLoadError(f"INFERENCE_MODEL_CLASS={spec} is not a subclass of app.model.base.Model")
+    return cls
+
+
 def load_model(settings: Settings) -> Model:
+    if settings.model_class:
+        started = time.monotonic()
+        model = import_model_class(settings.model_class).from_settings(settings)
+        logger.info("model loaded", extra={"class": settings.model_class, "model": model.name,
+                                           "version": model.version, "device": model.device,
+                                           "seconds": round(time.monotonic() - started, 2)})
+        return model
     model_dir = settings.model_dir.expanduser().resolve()
     missing = [name for name in REQUIRED_FILES if not (model_dir / name).is_file()]
     if missing:
@@ -48,10 +69,12 @@ def load_model(settings: Settings) -> Model:
         version=settings.model_version or content_version(model_dir),
         device=settings.device,
         torch_threads=settings.torch_threads,
+        half_precision=settings.half_precision,
     )
     logger.info(
-        "model loaded: name=%s version=%s device=%s labels=%s max_length=%d threads=%d in %.1fs",
-        model.name, model.version, model.device, model.labels, model.max_length, settings.torch_threads,
-        time.monotonic() - started,
+        "model loaded",
+        extra={"model": model.name, "version": model.version, "device": model.device, "dtype": model.dtype,
+               "labels": ",".join(model.labels), "max_length": model.max_length,
+               "threads": settings.torch_threads, "seconds": round(time.monotonic() - started, 2)},
     )
     return model

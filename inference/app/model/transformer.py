@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,20 @@ class TransformerClassifier(Model):
     """
 
     def __init__(
-        self, model_dir: Path, *, name: str, version: str, device: str = "auto", torch_threads: int = 1
+        self,
+        model_dir: Path,
+        *,
+        name: str,
+        version: str,
+        device: str = "auto",
+        torch_threads: int = 1,
+        half_precision: str = "auto",
     ) -> None:
         hf_logging.disable_progress_bar()  # no progress bars in server logs
         torch.set_num_threads(torch_threads)
+        # Inter-op threads only matter for graphs with parallel branches; one keeps the pool from competing.
+        with contextlib.suppress(RuntimeError):  # may only be set once per process
+            torch.set_num_interop_threads(1)
         self._device = resolve_device(device)
         self.name = name
         self.version = version
@@ -42,6 +53,13 @@ class TransformerClassifier(Model):
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         self.model = AutoModelForSequenceClassification.from_pretrained(model_dir, local_files_only=True)
         self.model.to(self._device)
+        # fp16 halves memory and uses the GPU's tensor cores; on CPU it is slow or unsupported, so never there.
+        # Softmax runs in float32 either way (forward), so scores keep their precision.
+        if half_precision == "on" or (half_precision == "auto" and self._device.type == "cuda"):
+            if self._device.type != "cuda":
+                raise RuntimeError("INFERENCE_HALF_PRECISION=on needs a CUDA device")
+            self.model.half()
+        self.dtype = str(next(self.model.parameters()).dtype).removeprefix("torch.")
         self.model.eval()
         config = self.model.config
         self.labels = [str(config.id2label[i]) for i in range(config.num_labels)]
@@ -49,6 +67,18 @@ class TransformerClassifier(Model):
         limits = (getattr(config, "max_position_embeddings", None), self.tokenizer.model_max_length)
         self.max_length = min((v for v in limits if isinstance(v, int) and 0 < v < 1_000_000), default=512)
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> TransformerClassifier:
+        """What the loader does by default; lets INFERENCE_MODEL_CLASS name this class explicitly too."""
+        from app.model.loader import content_version
+
+        model_dir = Path(settings.model_dir).expanduser().resolve()
+        return cls(
+            model_dir, name=settings.model_name or model_dir.name,
+            version=settings.model_version or content_version(model_dir), device=settings.device,
+            torch_threads=settings.torch_threads, half_precision=settings.half_precision,
+        )
 
     def preprocess(self, texts: list[str]) -> dict[str, torch.Tensor]:
         encoded = self.tokenizer(

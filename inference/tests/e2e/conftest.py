@@ -82,7 +82,7 @@ def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             if process.poll() is not None:
                 pytest.fail(f"server exited with {process.returncode}:\n{srv.log()}")
             try:
-                if httpx.get(f"{srv.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{srv.url}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -14,8 +14,9 @@ def infer(http: httpx.Client, secret: str, inputs: list[str]) -> httpx.Response:
     return http.post("/v1/infer", json={"inputs": inputs}, headers={SECRET_HEADER: secret})
 
 
-def test_healthz_reports_the_loaded_model(http: httpx.Client, server) -> None:
-    response = http.get("/healthz")
+def test_readyz_reports_the_loaded_model(http: httpx.Client, server) -> None:
+    assert http.get("/healthz").json() == {"status": "alive"}
+    response = http.get("/readyz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["device"] in ("cpu", "cuda")

@@ -33,10 +33,11 @@ def test_limits_are_inclusive(open_client, auth: dict) -> None:
     assert response.status_code == 200 and len(response.json()["outputs"]) == 3
 
 
-def test_healthz_reports_model_without_secret(client: TestClient) -> None:
-    response = client.get("/healthz")
+def test_probes_answer_without_secret(client: TestClient) -> None:
+    response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "model": "fake", "model_version": "fake-1", "device": "cpu"}
+    assert client.get("/healthz").json() == {"status": "alive"}
 
 
 def test_lifespan_warms_up_once_and_closes_the_model(open_client) -> None:
