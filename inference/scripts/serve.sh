@@ -2,7 +2,8 @@
 # Runs the inference server (uvicorn, app factory) from any working directory.
 # Settings come from the environment (INFERENCE_*, see README); inference/.env (or $INFERENCE_ENV_FILE) fills in
 # variables that are not already set. Host/port: INFERENCE_HOST (127.0.0.1), INFERENCE_PORT, else $PORT
-# (Cloud Run), else 8090.
+# (Cloud Run), else 8090. The app writes its own JSON access log (method, path, status, ms), so uvicorn's is off.
+# On SIGTERM uvicorn stops accepting, waits up to 10 s for open requests, then the app drains its queue.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,4 +27,4 @@ fi
 
 exec "$python" -m uvicorn --factory app.main:create_app --app-dir "$root" \
   --host "${INFERENCE_HOST:-127.0.0.1}" --port "${INFERENCE_PORT:-${PORT:-8090}}" \
-  --no-server-header --timeout-graceful-shutdown 10 "$@"
+  --no-server-header --no-access-log --timeout-graceful-shutdown 10 "$@"

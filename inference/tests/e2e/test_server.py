@@ -77,5 +77,34 @@ def test_server_log_holds_no_secret_and_no_input(http: httpx.Client, server) -> 
     infer(http, server.secret, ["PRIVATE-E2E-INPUT"])
     http.post("/v1/infer", json={"inputs": ["x"]}, headers={SECRET_HEADER: server.secret[:-1]})
     log = server.log()
-    assert "model loaded" in log and "POST /v1/infer" in log
+    app_lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert any(e["message"] == "model loaded" for e in app_lines)
+    assert {"method": "POST", "path": "/v1/infer", "status": 200} in [
+        {k: e.get(k) for k in ("method", "path", "status")} for e in app_lines
+    ]
     assert server.secret not in log and server.secret[:-1] not in log and "PRIVATE-E2E-INPUT" not in log
+
+
+def test_concurrent_requests_are_batched_and_answered_one_to_one(http: httpx.Client, server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"the film was {w} #{i}" for i, w in enumerate(["great", "awful"] * 12)]
+    alone = {t: infer(http, server.secret, [t]).json()["outputs"][0] for t in texts[:2]}
+    before = model_calls(http, server)
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        responses = list(pool.map(lambda t: infer(http, server.secret, [t, "ok"]), texts))
+    assert all(r.status_code == 200 for r in responses)
+    for text, response in zip(texts, responses, strict=True):
+        outputs = response.json()["outputs"]
+        assert len(outputs) == 2 and outputs[0]["label"] == ("positive" if "great" in text else "negative")
+    for text, single in alone.items():
+        batched = responses[texts.index(text)].json()["outputs"][0]
+        assert batched["label"] == single["label"] and abs(batched["score"] - single["score"]) < 1e-4
+    calls = model_calls(http, server) - before
+    assert calls < len(texts), f"{len(texts)} concurrent requests took {calls} model calls: nothing was merged"
+
+
+def model_calls(http: httpx.Client, server) -> float:
+    metrics = http.get("/metrics", headers={SECRET_HEADER: server.secret}).text
+    line = next(x for x in metrics.splitlines() if x.startswith("inference_batch_size_requests_count"))
+    return float(line.split()[-1])
