@@ -6,6 +6,7 @@ seed and trained for a few steps on the same corpus, so its outputs follow the w
 with `save_pretrained`, i.e. in exactly the format a user's own model has (see README, "Your own model").
 
 Usage: build_default_model.py [--output DIR] [--force]     (skips when DIR already holds a model)
+       build_default_model.py --output /tmp/bench-model --hidden-size 256 --layers 4 --heads 4   (a heavier one)
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def is_built(output: Path) -> bool:
     return all((output / name).is_file() for name in MARKER_FILES)
 
 
-def build(output: Path, *, steps: int, threads: int) -> None:
+def build(output: Path, *, steps: int, threads: int, hidden: int = 128, layers: int = 2, heads: int = 2) -> None:
     import torch
     from tokenizers import processors
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
@@ -103,8 +104,8 @@ def build(output: Path, *, steps: int, threads: int) -> None:
     )
 
     config = BertConfig(
-        vocab_size=tok.get_vocab_size(), hidden_size=128, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=256, max_position_embeddings=512, num_labels=len(LABELS),
+        vocab_size=tok.get_vocab_size(), hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
+        intermediate_size=2 * hidden, max_position_embeddings=512, num_labels=len(LABELS),
         id2label=dict(enumerate(LABELS)), label2id={label: i for i, label in enumerate(LABELS)},
         pad_token_id=tok.token_to_id("[PAD]"),
     )
@@ -150,13 +151,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even if the output holds a model")
     parser.add_argument("--steps", type=int, default=60, help="training steps (default 60)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 keeps the weights reproducible)")
+    # A bigger model of the same kind, e.g. for benchmarks (bench/batching.py --model-dir): the defaults stay tiny.
+    parser.add_argument("--hidden-size", type=int, default=128, help="hidden size (default 128)")
+    parser.add_argument("--layers", type=int, default=2, help="transformer layers (default 2)")
+    parser.add_argument("--heads", type=int, default=2, help="attention heads (default 2)")
     args = parser.parse_args(argv)
     output = args.output.expanduser().resolve()
     if is_built(output) and not args.force:
         print(f"build_default_model: {output} already built (use --force to rebuild)")
         return 0
     started = time.monotonic()
-    build(output, steps=args.steps, threads=args.threads)
+    build(output, steps=args.steps, threads=args.threads, hidden=args.hidden_size, layers=args.layers,
+          heads=args.heads)
     print(f"build_default_model: wrote {output} in {time.monotonic() - started:.1f}s")
     return 0
 

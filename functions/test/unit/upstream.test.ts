@@ -1,7 +1,20 @@
+import { createHash, createHmac } from "node:crypto";
 import { GatewayError } from "../../src/core/errors";
 import { MemoryLogger } from "../../src/core/logger";
-import { HttpInferenceClient, parseRetryAfter, SECRET_HEADER, UpstreamError } from "../../src/core/upstream";
-import { StubServer } from "../support/stubServer";
+import {
+  DEADLINE_HEADER,
+  googleIdTokenProvider,
+  HttpInferenceClient,
+  type HttpInferenceClientOptions,
+  NONCE_HEADER,
+  parseRetryAfter,
+  SECRET_HEADER,
+  SIGNATURE_HEADER,
+  signRequest,
+  TIMESTAMP_HEADER,
+  UpstreamError,
+} from "../../src/core/upstream";
+import { answerLikeTheModel, StubServer } from "../support/stubServer";
 
 const SECRET = "unit-test-secret-0123456789abcdef";
 const LEAK = "upstream-private-detail";
@@ -135,5 +148,187 @@ describe("parseRetryAfter", () => {
     [undefined, undefined],
   ])("%s -> %s", (value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+});
+
+/** A fake clock that only moves when the client sleeps: waits and deadlines are exact and instant. */
+function fakeTime(start = 1_000) {
+  const state = { now: start, sleeps: [] as number[] };
+  return {
+    state,
+    nowMs: () => state.now,
+    sleep: async (ms: number) => {
+      state.sleeps.push(ms);
+      state.now += ms;
+    },
+  };
+}
+
+describe("HttpInferenceClient retries, signing and ID tokens", () => {
+  const stub = new StubServer();
+  let url: string;
+  let logger: MemoryLogger;
+
+  beforeAll(async () => {
+    url = await stub.start();
+  });
+  afterAll(() => stub.stop());
+  beforeEach(() => {
+    stub.requests.length = 0;
+    stub.behaviour = answerLikeTheModel;
+    logger = new MemoryLogger();
+  });
+
+  function make(extra: Partial<HttpInferenceClientOptions>): HttpInferenceClient {
+    return new HttpInferenceClient({ baseUrl: url, secret: SECRET, timeoutMs: 2_000, logger, ...extra });
+  }
+
+  /** Answers `status` with Retry-After for the first `times` requests, then like the model. */
+  function busyFor(times: number, status: number, retryAfter: string | null): void {
+    let seen = 0;
+    stub.behaviour = (req, res) => {
+      if (seen++ < times) {
+        res.writeHead(status, retryAfter === null ? {} : { "Retry-After": retryAfter });
+        res.end(LEAK);
+        return;
+      }
+      answerLikeTheModel(req, res);
+    };
+  }
+
+  it("retries a 503 after its Retry-After (plus jitter, never less) and succeeds", async () => {
+    busyFor(1, 503, "1");
+    const time = fakeTime();
+    const client = make({ deadlineMs: 10_000, ...time, random: () => 0.5, retry: { jitter: 0.2 } });
+    const res = await client.infer(["a", "b"]);
+    expect(res.outputs).toHaveLength(2);
+    expect(stub.requests).toHaveLength(2);
+    expect(time.state.sleeps).toEqual([1_100]); // 1 s * (1 + 0.2 * 0.5)
+    expect(logger.text()).not.toContain(LEAK);
+  });
+
+  it("retries a 429 too, and backs off exponentially without Retry-After", async () => {
+    busyFor(2, 429, null);
+    const time = fakeTime();
+    const client = make({ deadlineMs: 10_000, ...time, random: () => 0, retry: { baseDelayMs: 100 } });
+    await client.infer(["a"]);
+    expect(time.state.sleeps).toEqual([100, 200]);
+    expect(stub.requests).toHaveLength(3);
+  });
+
+  it("never retries beyond the deadline: a retry that cannot finish in time is not attempted", async () => {
+    busyFor(100, 503, "1");
+    const time = fakeTime();
+    const client = make({ deadlineMs: 2_500, ...time, random: () => 1, retry: { maxAttempts: 10, jitter: 0.1, minAttemptMs: 200 } });
+    const err = await client.infer(["a"]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ code: "unavailable", failure: "upstream_unavailable", details: { retryAfterSeconds: 1 } });
+    // t=0: 503, wait 1.1 s; t=1.1 s: 503, a second wait would end at 2.2 s + 0.2 s for the attempt = 2.4 s <= 2.5 s;
+    // t=2.2 s: 503, another wait would end past the deadline: give up. Three attempts, never past 2.5 s.
+    expect(stub.requests).toHaveLength(3);
+    expect(time.state.now - 1_000).toBeLessThanOrEqual(2_500);
+  });
+
+  it.each([
+    ["longer than the time left", 20_000, {}],
+    ["longer than maxDelayMs", 120_000, { maxDelayMs: 10_000 }],
+  ])("does not retry early or at all when Retry-After is %s", async (_name, deadlineMs, retry) => {
+    busyFor(100, 503, "30");
+    const time = fakeTime();
+    const client = make({ deadlineMs, ...time, retry });
+    await expect(client.infer(["a"])).rejects.toMatchObject({ code: "unavailable", details: { retryAfterSeconds: 30 } });
+    expect(stub.requests).toHaveLength(1);
+    expect(time.state.sleeps).toEqual([]);
+  });
+
+  it("stops after maxAttempts and does not retry a 500 or a 502", async () => {
+    busyFor(100, 503, "0");
+    const time = fakeTime();
+    await expect(make({ deadlineMs: 60_000, ...time, retry: { maxAttempts: 2 } }).infer(["a"])).rejects.toMatchObject({ code: "unavailable" });
+    expect(stub.requests).toHaveLength(2);
+    for (const status of [500, 502]) {
+      stub.requests.length = 0;
+      busyFor(100, status, "0");
+      await expect(make({ deadlineMs: 60_000, ...fakeTime() }).infer(["a"])).rejects.toBeInstanceOf(UpstreamError);
+      expect(stub.requests).toHaveLength(1);
+    }
+  });
+
+  it("sends the remaining budget and cuts each attempt to it (real time)", async () => {
+    stub.behaviour = () => undefined; // never answers
+    const client = make({ timeoutMs: 5_000, deadlineMs: 300 });
+    const started = Date.now();
+    await expect(client.infer(["a"])).rejects.toMatchObject({ code: "deadline-exceeded", failure: "upstream_timeout" });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const sent = Number(stub.requests[0]?.headers[DEADLINE_HEADER.toLowerCase()]);
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(300);
+  });
+
+  it("signs each attempt verifiably, with a fresh nonce, and does not send the secret itself", async () => {
+    busyFor(1, 503, "0");
+    const client = make({ baseUrl: `${url}/prefix/`, sign: true, wallClockMs: () => 1_700_000_000_500, ...fakeTime() });
+    stub.behaviour = ((inner) => (req, res) => inner({ ...req, path: req.path.replace(/^\/prefix/, "") }, res))(stub.behaviour);
+    await client.infer(["a", "b"]);
+    expect(stub.requests).toHaveLength(2);
+    const signatures = new Set<string>();
+    for (const req of stub.requests) {
+      const h = req.headers;
+      expect(req.path).toBe("/prefix/v1/infer");
+      expect(h[SECRET_HEADER.toLowerCase()]).toBeUndefined();
+      expect(h[TIMESTAMP_HEADER.toLowerCase()]).toBe("1700000000");
+      const nonce = String(h[NONCE_HEADER.toLowerCase()]);
+      expect(nonce).toMatch(/^[0-9a-f]{32}$/);
+      // Recomputed independently of the client's helper: the container's canonical request.
+      const bodyHash = createHash("sha256").update(req.body).digest("hex");
+      const expected = createHmac("sha256", SECRET).update(`1700000000\n${nonce}\nPOST\n/prefix/v1/infer\n${bodyHash}`).digest("hex");
+      expect(h[SIGNATURE_HEADER.toLowerCase()]).toBe(expected);
+      signatures.add(expected);
+    }
+    expect(signatures.size).toBe(2);
+    expect(JSON.parse(stub.requests[0]?.body ?? "")).toEqual({ inputs: ["a", "b"] });
+  });
+
+  it("matches the container's known-answer signature", () => {
+    // Same vector as inference/tests/unit/test_signing.py::test_known_answer.
+    expect(signRequest("k".repeat(32), "1700000000", "0123456789abcdef0123456789abcdef", "POST", "/v1/infer", '{"inputs":["a"]}')).toBe(
+      "33b5c17842817121b19a406968b873ca5c4c629d2c58428c6eba1c0d0807a924",
+    );
+  });
+
+  it("presents the ID token from the injected provider, with the secret", async () => {
+    const client = make({ idTokens: { authorizationHeader: async () => "Bearer fake-id-token" } });
+    await client.infer(["a"]);
+    expect(stub.requests[0]?.headers.authorization).toBe("Bearer fake-id-token");
+    expect(stub.requests[0]?.headers[SECRET_HEADER.toLowerCase()]).toBe(SECRET);
+  });
+
+  it("fails as unavailable, without details, when no ID token can be had", async () => {
+    const client = make({
+      idTokens: {
+        authorizationHeader: async () => {
+          throw new Error(`metadata server said ${LEAK}`);
+        },
+      },
+    });
+    const err = await client.infer(["a"]).catch((e: unknown) => e as UpstreamError);
+    expect(err).toMatchObject({ code: "unavailable", failure: "upstream_unavailable" });
+    expect(stub.requests).toHaveLength(0);
+    expect(JSON.stringify({ m: (err as Error).message, l: logger.text() })).not.toContain(LEAK);
+  });
+
+  it("googleIdTokenProvider asks google-auth-library once per audience and uses its Authorization header", async () => {
+    const audiences: string[] = [];
+    let calls = 0;
+    const source = {
+      getIdTokenClient: async (audience: string) => {
+        audiences.push(audience);
+        return { getRequestHeaders: async () => new Headers({ Authorization: `Bearer token-${++calls}` }) };
+      },
+    };
+    const provider = googleIdTokenProvider("https://model-xyz.a.run.app", source);
+    expect(await provider.authorizationHeader()).toBe("Bearer token-1");
+    expect(await provider.authorizationHeader()).toBe("Bearer token-2");
+    expect(audiences).toEqual(["https://model-xyz.a.run.app"]);
   });
 });

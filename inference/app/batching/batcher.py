@@ -294,7 +294,7 @@ class BatchingRunner:
 
     # -- shutdown ----------------------------------------------------------------------------------------------
 
-    def close(self, drain_timeout_s: float = 10.0) -> None:
+    def close(self, drain_timeout_s: float = 10.0, *, close_model: bool = True) -> None:
         """Stop accepting, let the worker finish the queue (up to the timeout), then close the model."""
         with self._cond:
             self._closing = True
@@ -310,4 +310,5 @@ class BatchingRunner:
             for job in pending:
                 job.settle(error=ModelNotReady())
             return  # the worker still uses the model: do not close it under its feet
-        self.model.close()
+        if close_model:
+            self.model.close()

@@ -25,12 +25,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.asgi import send_json
 from app.core.body_limit import read_capped_body, replay_body
-from app.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureVerifier, Verdict
+from app.core.signing import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureVerifier, Verdict
 
 SECRET_HEADER = "X-Inference-Secret"
 _SECRET_KEY = SECRET_HEADER.lower().encode("latin-1")
 _TIMESTAMP_KEY = TIMESTAMP_HEADER.lower().encode("latin-1")
 _SIGNATURE_KEY = SIGNATURE_HEADER.lower().encode("latin-1")
+_NONCE_KEY = NONCE_HEADER.lower().encode("latin-1")
 UNAUTHORIZED_BODY = json.dumps({"detail": "missing or invalid secret"}).encode()
 BUSY_BODY = json.dumps({"detail": "overloaded, retry later"}).encode()
 # Paths a load balancer or Cloud Run probe may call without the secret (method, path).
@@ -113,7 +114,11 @@ class RequireSecretMiddleware:
         path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         if scope.get("query_string"):
             path += "?" + scope["query_string"].decode("latin-1")
-        verdict = self.signatures.verify(ts, signature.decode("latin-1"), scope["method"], path, body)
+        nonce = _single(scope, _NONCE_KEY)
+        verdict = self.signatures.verify(
+            ts, nonce.decode("latin-1") if nonce is not None else None, signature.decode("latin-1"),
+            scope["method"], path, body,
+        )
         if verdict is Verdict.OK:
             await self.app(scope, replay_body(body, receive), send)
         elif verdict is Verdict.FULL:

@@ -3,8 +3,10 @@
 The gateway signs each attempt (a retry is a new signature):
 
     X-Inference-Timestamp: <unix seconds, integer>
-    X-Inference-Signature: hex(HMAC-SHA256(secret, "<timestamp>\\n<METHOD>\\n<path>\\n" + hex(sha256(body))))
+    X-Inference-Nonce:     <random, 16-64 characters of [0-9A-Za-z_-]; the gateway sends 32 hex digits>
+    X-Inference-Signature: hex(HMAC-SHA256(secret, "<timestamp>\\n<nonce>\\n<METHOD>\\n<path>\\n" + hex(sha256(body))))
 
+The nonce makes each attempt's signature unique, so a retry in the same second is not taken for a replay.
 `path` is the request target as sent (e.g. `/v1/infer`, with `?query` if any); `secret` is any accepted secret,
 so rotation works the same way as for the plain secret header. The server accepts a signature only while
 |now - timestamp| <= the window (60 s by default) and only once: each accepted signature is remembered until
@@ -18,20 +20,25 @@ from __future__ import annotations
 import hashlib
 import heapq
 import hmac
+import re
 import time
 from collections.abc import Callable, Iterable
 from enum import Enum
 
 TIMESTAMP_HEADER = "X-Inference-Timestamp"
+NONCE_HEADER = "X-Inference-Nonce"
 SIGNATURE_HEADER = "X-Inference-Signature"
 
 
-def canonical_request(timestamp: str, method: str, path: str, body: bytes) -> bytes:
-    return f"{timestamp}\n{method.upper()}\n{path}\n{hashlib.sha256(body).hexdigest()}".encode()
+_NONCE = re.compile(r"[0-9A-Za-z_-]{16,64}")
 
 
-def sign(secret: bytes, timestamp: str, method: str, path: str, body: bytes) -> str:
-    return hmac.new(secret, canonical_request(timestamp, method, path, body), hashlib.sha256).hexdigest()
+def canonical_request(timestamp: str, nonce: str, method: str, path: str, body: bytes) -> bytes:
+    return f"{timestamp}\n{nonce}\n{method.upper()}\n{path}\n{hashlib.sha256(body).hexdigest()}".encode()
+
+
+def sign(secret: bytes, timestamp: str, nonce: str, method: str, path: str, body: bytes) -> str:
+    return hmac.new(secret, canonical_request(timestamp, nonce, method, path, body), hashlib.sha256).hexdigest()
 
 
 class Verdict(Enum):
@@ -66,16 +73,20 @@ class SignatureVerifier:
             return False
         return abs(self._clock() - int(timestamp)) <= self.window_s
 
-    def verify(self, timestamp: str | None, signature: str | None, method: str, path: str, body: bytes) -> Verdict:
+    def verify(
+        self, timestamp: str | None, nonce: str | None, signature: str | None, method: str, path: str, body: bytes
+    ) -> Verdict:
         if not self.fresh(timestamp):
             return Verdict.STALE
         assert timestamp is not None
+        if nonce is None or not _NONCE.fullmatch(nonce):
+            return Verdict.BAD_SIGNATURE
         presented = (signature or "").strip().lower()
         try:
             presented_bytes = bytes.fromhex(presented) if len(presented) == 64 else b""
         except ValueError:
             presented_bytes = b""
-        message = canonical_request(timestamp, method, path, body)
+        message = canonical_request(timestamp, nonce, method, path, body)
         matched = False
         for secret in self._secrets:  # no early exit: timing does not tell which secret (or none) matched
             expected = hmac.new(secret, message, hashlib.sha256).digest()

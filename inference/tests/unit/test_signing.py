@@ -4,11 +4,12 @@ once rotation is over."""
 from __future__ import annotations
 
 import json
+import secrets as _secrets
 import time
 
 import pytest
 
-from app.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureVerifier, Verdict, sign
+from app.core.signing import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureVerifier, Verdict, sign
 from app.model.fake import FakeModel
 
 BODY = json.dumps({"inputs": ["hello"]}).encode()
@@ -18,11 +19,16 @@ UNAUTHORIZED = {"detail": "missing or invalid secret"}
 def signed(secret: str, body: bytes = BODY, *, ts: int | None = None, path: str = "/v1/infer",
            method: str = "POST") -> dict[str, str]:
     stamp = str(int(time.time()) if ts is None else ts)
+    nonce = _secrets.token_hex(16)
     return {
         "content-type": "application/json",
         TIMESTAMP_HEADER: stamp,
-        SIGNATURE_HEADER: sign(secret.encode(), stamp, method, path, body),
+        NONCE_HEADER: nonce,
+        SIGNATURE_HEADER: sign(secret.encode(), stamp, nonce, method, path, body),
     }
+
+
+N = "0123456789abcdef0123456789abcdef"
 
 
 class Clock:
@@ -35,8 +41,8 @@ class Clock:
 
 def test_known_answer() -> None:
     """The canonical form is part of the contract with the gateway (functions/src/core/upstream.ts)."""
-    assert sign(b"k" * 32, "1700000000", "POST", "/v1/infer", b'{"inputs":["a"]}') == (
-        "5d4ab0470f0290f14748c9897e72efbcb0fa3887a74b5f8bfb1307f9e160915b"  # openssl dgst -sha256 -hmac
+    assert sign(b"k" * 32, "1700000000", N, "POST", "/v1/infer", b'{"inputs":["a"]}') == (
+        "33b5c17842817121b19a406968b873ca5c4c629d2c58428c6eba1c0d0807a924"  # openssl dgst -sha256 -hmac
     )
 
 
@@ -45,28 +51,35 @@ def test_verifier_window_replay_and_expiry() -> None:
     verifier = SignatureVerifier([b"old-secret-0123456789", b"new-secret-0123456789"], window_s=60, max_seen=100,
                                  clock=clock)
     ts = "1700000000"
-    good = sign(b"new-secret-0123456789", ts, "POST", "/v1/infer", BODY)
-    assert verifier.verify(ts, good, "POST", "/v1/infer", BODY) is Verdict.OK
-    assert verifier.verify(ts, good, "POST", "/v1/infer", BODY) is Verdict.REPLAYED
-    old = sign(b"old-secret-0123456789", ts, "POST", "/v1/infer", BODY)
-    assert verifier.verify(ts, old, "POST", "/v1/infer", BODY) is Verdict.OK  # either accepted secret
-    assert verifier.verify(ts, good.upper(), "POST", "/v1/infer", BODY) is Verdict.REPLAYED  # hex case is one value
+    good = sign(b"new-secret-0123456789", ts, N, "POST", "/v1/infer", BODY)
+    assert verifier.verify(ts, N, good, "POST", "/v1/infer", BODY) is Verdict.OK
+    assert verifier.verify(ts, N, good, "POST", "/v1/infer", BODY) is Verdict.REPLAYED
+    other = N[::-1]  # same second, same body, another nonce (a retry): a different, valid signature
+    retry = sign(b"new-secret-0123456789", ts, other, "POST", "/v1/infer", BODY)
+    assert verifier.verify(ts, other, retry, "POST", "/v1/infer", BODY) is Verdict.OK
+    old = sign(b"old-secret-0123456789", ts, N, "POST", "/v1/infer", BODY)
+    assert verifier.verify(ts, N, old, "POST", "/v1/infer", BODY) is Verdict.OK  # either accepted secret
+    assert verifier.verify(ts, N, good.upper(), "POST", "/v1/infer", BODY) is Verdict.REPLAYED  # hex case: one value
     for tampered in (
-        (ts, good, "POST", "/v1/infer", BODY + b" "),
-        (ts, good, "POST", "/v1/other", BODY),
-        (ts, good, "PUT", "/v1/infer", BODY),
-        (ts, good[:-1], "POST", "/v1/infer", BODY),
-        (ts, "zz" * 32, "POST", "/v1/infer", BODY),
-        (ts, "", "POST", "/v1/infer", BODY),
-        (ts, None, "POST", "/v1/infer", BODY),
+        (ts, N, good, "POST", "/v1/infer", BODY + b" "),
+        (ts, N, good, "POST", "/v1/other", BODY),
+        (ts, N, good, "PUT", "/v1/infer", BODY),
+        (ts, other, good, "POST", "/v1/infer", BODY),
+        (ts, None, good, "POST", "/v1/infer", BODY),
+        (ts, "short", sign(b"new-secret-0123456789", ts, "short", "POST", "/v1/infer", BODY), "POST", "/v1/infer",
+         BODY),
+        (ts, N, good[:-1], "POST", "/v1/infer", BODY),
+        (ts, N, "zz" * 32, "POST", "/v1/infer", BODY),
+        (ts, N, "", "POST", "/v1/infer", BODY),
+        (ts, N, None, "POST", "/v1/infer", BODY),
     ):
         assert verifier.verify(*tampered) is Verdict.BAD_SIGNATURE, tampered
     for stale in ("1699999939", "1700000061", "", None, "17e8", "-1700000000", "1" * 13):
-        assert verifier.verify(stale, good, "POST", "/v1/infer", BODY) is Verdict.STALE, stale
+        assert verifier.verify(stale, N, good, "POST", "/v1/infer", BODY) is Verdict.STALE, stale
     clock.now += 61  # the window has passed: the signature is stale now, and no longer remembered
     fresh_ts = str(int(clock.now))
-    again = sign(b"new-secret-0123456789", fresh_ts, "POST", "/v1/infer", BODY)
-    assert verifier.verify(fresh_ts, again, "POST", "/v1/infer", BODY) is Verdict.OK
+    again = sign(b"new-secret-0123456789", fresh_ts, N, "POST", "/v1/infer", BODY)
+    assert verifier.verify(fresh_ts, N, again, "POST", "/v1/infer", BODY) is Verdict.OK
     assert verifier.remembered == 1
 
 
@@ -75,10 +88,10 @@ def test_replay_set_refuses_when_full_rather_than_forgetting() -> None:
     verifier = SignatureVerifier([b"s" * 20], window_s=60, max_seen=100, clock=clock)
     for i in range(100):
         body = str(i).encode()
-        assert verifier.verify("1700000000", sign(b"s" * 20, "1700000000", "POST", "/", body), "POST", "/",
-                               body) is Verdict.OK
-    last = sign(b"s" * 20, "1700000000", "POST", "/", b"x")
-    assert verifier.verify("1700000000", last, "POST", "/", b"x") is Verdict.FULL
+        signature = sign(b"s" * 20, "1700000000", N, "POST", "/", body)
+        assert verifier.verify("1700000000", N, signature, "POST", "/", body) is Verdict.OK
+    last = sign(b"s" * 20, "1700000000", N, "POST", "/", b"x")
+    assert verifier.verify("1700000000", N, last, "POST", "/", b"x") is Verdict.FULL
 
 
 @pytest.fixture
@@ -99,7 +112,8 @@ def test_required_mode_accepts_a_valid_signature_once(signing_client, secret: st
 
 
 @pytest.mark.parametrize(
-    "case", ["expired", "future", "tampered body", "wrong path", "wrong secret", "no signature", "secret only"]
+    "case",
+    ["expired", "future", "tampered body", "wrong path", "wrong secret", "no signature", "no nonce", "secret only"],
 )
 def test_required_mode_refuses(signing_client, secret: str, case: str) -> None:
     now = int(time.time())
@@ -115,7 +129,9 @@ def test_required_mode_refuses(signing_client, secret: str, case: str) -> None:
     elif case == "wrong secret":
         headers = signed("not-an-accepted-secret-123")
     elif case == "no signature":
-        headers = {"content-type": "application/json", TIMESTAMP_HEADER: str(now)}
+        headers = {"content-type": "application/json", TIMESTAMP_HEADER: str(now), NONCE_HEADER: N}
+    elif case == "no nonce":
+        headers = {k: v for k, v in headers.items() if k != NONCE_HEADER}
     elif case == "secret only":  # a captured secret header alone must not be enough
         headers = {"content-type": "application/json", "X-Inference-Secret": secret}
     with signing_client("required") as client:
