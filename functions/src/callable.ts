@@ -14,6 +14,7 @@ const CODES: Record<GatewayErrorCode, FunctionsErrorCode> = {
   "permission-denied": "permission-denied",
   "invalid-argument": "invalid-argument",
   "resource-exhausted": "resource-exhausted",
+  aborted: "aborted",
   "failed-precondition": "failed-precondition",
   unavailable: "unavailable",
   "deadline-exceeded": "deadline-exceeded",

@@ -2,8 +2,13 @@
  * @module config
  * Everything the gateway is configured with, declared as Firebase params so `firebase deploy` asks
  * for them and the emulator reads them from `functions/.env*` and `functions/.secret.local`.
+ * Plans, per-user settings, the kill switch and the budget's size live in Firestore instead, where
+ * admins change them without a deploy.
  */
-import { defineInt, defineSecret, defineString } from "firebase-functions/params";
+import { defineBoolean, defineInt, defineSecret, defineString } from "firebase-functions/params";
+
+/** The `infer` function's own timeout; a model call and an in-flight slot never outlive it. */
+export const FUNCTION_TIMEOUT_SECONDS = 60;
 
 export const inferenceSecret = defineSecret("INFERENCE_SECRET", {
   description: "Shared secret the inference container requires in the X-Inference-Secret header.",
@@ -15,11 +20,46 @@ export const inferenceUrl = defineString("INFERENCE_URL", {
 });
 
 export const inferenceTimeoutMs = defineInt("INFERENCE_TIMEOUT_MS", {
-  description: "How long one model call may take before it is abandoned and refunded, in milliseconds.",
+  description: "How long one model call may take before it is abandoned and refunded, in milliseconds (capped below the function timeout).",
   default: 20000,
 });
 
 export const defaultPlanId = defineString("DEFAULT_PLAN_ID", {
   description: "Plan (a document in `plans`) for users whose quota document names none.",
   default: "free",
+});
+
+export const burstCalls = defineInt("BURST_CALLS", {
+  description: "Burst limiter: calls one user may make per BURST_WINDOW_SECONDS on one instance before Firestore is consulted.",
+  default: 10,
+});
+
+export const burstWindowSeconds = defineInt("BURST_WINDOW_SECONDS", {
+  description: "Burst limiter window, in seconds.",
+  default: 10,
+});
+
+export const globalDailyBudget = defineInt("GLOBAL_DAILY_BUDGET", {
+  description: "Calls per UTC day across all users, unless gateway/config sets dailyBudgetCalls.",
+  default: 10000,
+});
+
+export const budgetShards = defineInt("BUDGET_SHARDS", {
+  description: "Shard documents the global budget counter is spread over.",
+  default: 10,
+});
+
+export const configCacheSeconds = defineInt("CONFIG_CACHE_SECONDS", {
+  description: "How long an instance reuses plans, gateway/config (the kill switch) and the budget's sum.",
+  default: 10,
+});
+
+export const enforceAppCheck = defineBoolean("ENFORCE_APP_CHECK", {
+  description: "Refuse callable requests without a valid App Check token.",
+  default: false,
+});
+
+export const consumeAppCheckToken = defineBoolean("CONSUME_APP_CHECK_TOKEN", {
+  description: "Replay protection: an App Check token may be used for one infer call only (clients must request limited-use tokens).",
+  default: false,
 });

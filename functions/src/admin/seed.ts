@@ -13,9 +13,25 @@ import { PLANS, QUOTAS } from "../core/firestoreQuotaStore";
 import type { Plan } from "../core/schema";
 
 export const SEED_PLANS: Record<string, Plan> = {
-  free: { displayName: "Free", dailyCalls: 50, modelAccess: true },
-  demo: { displayName: "Demo (runs out fast)", dailyCalls: 5, modelAccess: true },
-  none: { displayName: "No model access", dailyCalls: 0, modelAccess: false },
+  free: {
+    displayName: "Free",
+    modelAccess: true,
+    maxInFlight: 2,
+    limits: { minute: { calls: 10 }, day: { calls: 50, units: 2000 }, month: { calls: 1000 } },
+  },
+  pro: {
+    displayName: "Pro",
+    modelAccess: true,
+    maxInFlight: 8,
+    limits: { minute: { calls: 60 }, day: { calls: 2000, units: 100_000 }, month: { calls: 40_000 } },
+  },
+  demo: {
+    displayName: "Demo (runs out fast)",
+    modelAccess: true,
+    maxInFlight: 2,
+    limits: { minute: { calls: 10 }, day: { calls: 5 } },
+  },
+  none: { displayName: "No model access", modelAccess: false, maxInFlight: 1, limits: { day: { calls: 0 } } },
 };
 
 export const DEMO_USER = { uid: "demo-user", email: "demo@example.com", password: "demo-password" };
@@ -41,7 +57,8 @@ async function main(): Promise<void> {
   } catch {
     await auth.createUser(DEMO_USER);
   }
-  await db.collection(QUOTAS).doc(DEMO_USER.uid).set({ planId: "demo", dailyUsed: 0 });
+  // A fresh start for the demo: plan "demo", counters and slots cleared.
+  await db.collection(QUOTAS).doc(DEMO_USER.uid).set({ planId: "demo" });
   console.log(`seeded demo user: ${DEMO_USER.email} / ${DEMO_USER.password} on plan "demo"`);
 }
 

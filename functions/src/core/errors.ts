@@ -9,6 +9,7 @@ export type GatewayErrorCode =
   | "permission-denied"
   | "invalid-argument"
   | "resource-exhausted"
+  | "aborted"
   | "failed-precondition"
   | "unavailable"
   | "deadline-exceeded"

@@ -1,17 +1,23 @@
 /**
  * @module infer
- * The gateway's one use case, free of Cloud Functions: who is calling, is the payload sound, may
- * they spend one more call, then forward to the model and commit — or refund when the model fails.
- * Every dependency is passed in, so the same core runs under `onCall`, a plain HTTP server or a test.
+ * The gateway's use cases, free of Cloud Functions: `infer` (who is calling, is the payload sound,
+ * may they spend one more call, then forward to the model and commit — or refund when the model
+ * fails) and `getQuota` (where the caller stands). Every dependency is passed in, so the same core
+ * runs under `onCall`, a plain HTTP server or a test. The checks run cheapest first: nothing that
+ * fails validation or the burst limiter costs a Firestore operation.
  */
+import type { BurstLimiter } from "./burst";
 import { GatewayError } from "./errors";
 import type { Logger } from "./logger";
-import type { QuotaStore, UsageOutcome } from "./quota";
-import { describeIssues, type InferResponse, inferRequestSchema } from "./schema";
+import { describeIssues, emptyRequestSchema, type InferResponse, inferRequestSchema, type QuotaStatus } from "./schema";
+import type { Charged, GlobalGuard, QuotaStore, UsageOutcome } from "./store";
+import { unitsFor } from "./units";
 import { type InferenceClient, UpstreamError } from "./upstream";
 
-export interface InferDeps {
+export interface GatewayDeps {
   quota: QuotaStore;
+  guard: GlobalGuard;
+  burst: BurstLimiter;
   inference: InferenceClient;
   logger: Logger;
   /** Wall-clock time; read once per call. */
@@ -21,89 +27,103 @@ export interface InferDeps {
   newCallId: () => string;
 }
 
-export interface InferCall {
+export interface GatewayCall {
   /** The verified Firebase uid, or undefined when the caller is not signed in. */
   uid: string | undefined;
   data: unknown;
 }
 
-export type InferHandler = (call: InferCall) => Promise<InferResponse>;
+export type InferHandler = (call: GatewayCall) => Promise<InferResponse>;
+export type GetQuotaHandler = (call: GatewayCall) => Promise<QuotaStatus>;
 
-export function createInferHandler(deps: InferDeps): InferHandler {
-  return async ({ uid, data }) => {
-    if (!uid) {
-      throw new GatewayError("unauthenticated", "Sign in to use the model.");
-    }
+function requireUid(uid: string | undefined): string {
+  if (!uid) throw new GatewayError("unauthenticated", "Sign in to use the model.");
+  return uid;
+}
+
+export function createInferHandler(deps: GatewayDeps): InferHandler {
+  return async ({ uid: maybeUid, data }) => {
+    const uid = requireUid(maybeUid);
     const parsed = inferRequestSchema.safeParse(data);
     if (!parsed.success) {
       throw new GatewayError("invalid-argument", `Invalid request: ${describeIssues(parsed.error)}`);
     }
-    const { inputs } = parsed.data;
+    const { inputs, requestId } = parsed.data;
+    const units = unitsFor(inputs);
+    await deps.burst.take(uid);
 
     const now = deps.now();
-    const callId = deps.newCallId();
-    const reservation = await reserveOrFailClosed(deps, uid, callId, now);
-    const started = deps.monotonicMs();
-    const base = { uid, callId, at: now, day: reservation.charge.day, units: 1, inputs: inputs.length };
+    const callId = requestId ?? deps.newCallId();
+    const reservation = await failClosed(deps, uid, callId, async () => {
+      await deps.guard.check(now);
+      return deps.quota.reserve({ uid, callId, idempotent: requestId !== undefined, units, inputs: inputs.length, now });
+    });
+    if (reservation.kind === "replay") {
+      deps.logger.info("infer replayed", { uid, callId });
+      return { ...reservation.result, replayed: true, quota: reservation.status };
+    }
+    deps.guard.admitted(now);
 
+    const started = deps.monotonicMs();
     let answer;
     try {
       answer = await deps.inference.infer(inputs);
     } catch (err) {
-      const failure: UsageOutcome = err instanceof UpstreamError ? err.failure : "upstream_error";
-      const record = { ...base, latencyMs: deps.monotonicMs() - started, outcome: failure };
-      try {
-        await deps.quota.refund(reservation, record);
-      } catch (refundErr) {
-        deps.logger.error("refund failed; the user was charged for a failed call", {
-          uid,
-          callId,
-          error: refundErr instanceof Error ? refundErr.name : "unknown",
-        });
-      }
+      await refund(deps, reservation, err instanceof UpstreamError ? err.failure : "upstream_error", started);
       if (err instanceof GatewayError) throw err;
       deps.logger.error("unexpected error calling the model", { uid, callId });
       throw new GatewayError("internal", "The model call failed; the call was not charged.");
     }
 
     const latencyMs = deps.monotonicMs() - started;
+    const result = { outputs: answer.outputs, model: answer.model, modelVersion: answer.model_version, units };
     try {
-      await deps.quota.commit(reservation, {
-        ...base,
-        latencyMs,
-        outcome: "ok",
-        model: answer.model,
-        modelVersion: answer.model_version,
-      });
-    } catch (commitErr) {
-      // The user was charged and got their answer; only the ledger entry is missing.
-      deps.logger.error("usage record not written", {
-        uid,
-        callId,
-        error: commitErr instanceof Error ? commitErr.name : "unknown",
-      });
+      await deps.quota.commit(reservation, { latencyMs, now: deps.now(), result });
+    } catch (err) {
+      // The user was charged and gets their answer; the slot expires on its own and the record
+      // stays "pending", which the ledger reports.
+      deps.logger.error("usage record not completed", { uid, callId, error: errorName(err) });
     }
-    deps.logger.info("infer ok", { uid, callId, inputs: inputs.length, latencyMs });
-    return {
-      outputs: answer.outputs,
-      model: answer.model,
-      modelVersion: answer.model_version,
-      quota: reservation.charge.status,
-    };
+    deps.logger.info("infer ok", { uid, callId, inputs: inputs.length, units, latencyMs: Math.round(latencyMs) });
+    return { ...result, replayed: false, quota: reservation.status };
   };
 }
 
-/** A quota store that cannot be reached admits nobody: the gateway fails closed. */
-async function reserveOrFailClosed(deps: InferDeps, uid: string, callId: string, now: Date) {
+export function createGetQuotaHandler(deps: Pick<GatewayDeps, "quota" | "logger" | "now">): GetQuotaHandler {
+  return async ({ uid: maybeUid, data }) => {
+    const uid = requireUid(maybeUid);
+    if (!emptyRequestSchema.safeParse(data).success) {
+      throw new GatewayError("invalid-argument", "Invalid request: getQuota takes no arguments.");
+    }
+    return failClosed(deps, uid, "getQuota", () => deps.quota.status(uid, deps.now()));
+  };
+}
+
+async function refund(deps: GatewayDeps, reservation: Charged, outcome: Exclude<UsageOutcome, "ok">, started: number) {
+  const latencyMs = deps.monotonicMs() - started;
   try {
-    return await deps.quota.reserve(uid, callId, now);
+    await deps.quota.refund(reservation, { latencyMs, now: deps.now(), outcome });
+    deps.guard.refunded(deps.now());
+  } catch (err) {
+    deps.logger.error("refund failed; the user was charged for a failed call", {
+      uid: reservation.uid,
+      callId: reservation.callId,
+      error: errorName(err),
+    });
+  }
+}
+
+/** A store that cannot be reached admits nobody: the gateway fails closed with `unavailable`. */
+async function failClosed<T>(deps: Pick<GatewayDeps, "logger">, uid: string, callId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
   } catch (err) {
     if (err instanceof GatewayError) throw err;
-    deps.logger.error("quota store unreachable; refusing the call", {
-      uid,
-      callId,
-      error: err instanceof Error ? err.name : "unknown",
-    });
+    deps.logger.error("quota store unreachable; refusing the call", { uid, callId, error: errorName(err) });
     throw new GatewayError("unavailable", "The service cannot check your quota right now; try again shortly.");
   }
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : "unknown";
 }

@@ -22,11 +22,27 @@ function mustEnv(name: string): string {
   return value;
 }
 
+interface WindowStatus {
+  window: string;
+  calls: { used: number; limit: number | null };
+  units: { used: number; limit: number | null };
+  resetsAt: string;
+}
+interface QuotaData {
+  planId: string;
+  remaining: number | null;
+  credits: number;
+  inFlight: number;
+  maxInFlight: number;
+  windows: WindowStatus[];
+}
 interface InferData {
   outputs: { label: string; score: number }[];
   model: string;
   modelVersion: string;
-  quota: { planId: string; limit: number; used: number; remaining: number; resetsAt: string };
+  units: number;
+  replayed: boolean;
+  quota: QuotaData;
 }
 
 let app: FirebaseApp;
@@ -34,12 +50,13 @@ let auth: Auth;
 let db: Firestore;
 let uid: string;
 let infer: ReturnType<typeof httpsCallable<unknown, InferData>>;
+let getQuota: ReturnType<typeof httpsCallable<unknown, QuotaData>>;
 
 beforeAll(async () => {
   if (getAdminApps().length === 0) initializeAdminApp({ projectId: PROJECT });
   db = getFirestore();
-  await db.doc("plans/free").set({ dailyCalls: 50 });
-  await db.doc("plans/e2e-tiny").set({ dailyCalls: 2 });
+  await db.doc("plans/free").set({ maxInFlight: 4, limits: { minute: { calls: 30 }, day: { calls: 50 } } });
+  await db.doc("plans/e2e-tiny").set({ limits: { day: { calls: 2 } } });
 
   app = initializeApp({ projectId: PROJECT, apiKey: "demo-api-key" }, `e2e-${randomUUID()}`);
   auth = getAuth(app);
@@ -47,6 +64,7 @@ beforeAll(async () => {
   const functions = getFunctions(app);
   connectFunctionsEmulator(functions, "127.0.0.1", Number(new URL(mustEnv("FUNCTIONS_EMULATOR_ORIGIN")).port));
   infer = httpsCallable<unknown, InferData>(functions, "infer");
+  getQuota = httpsCallable<unknown, QuotaData>(functions, "getQuota");
 });
 
 beforeEach(async () => {
@@ -81,7 +99,8 @@ describe("a signed-in user calling infer through the emulators", () => {
     const inputs = ["what a lovely day", "this is awful", "hmm"];
     const { data } = await infer({ inputs });
     expect(data.outputs).toHaveLength(3);
-    expect(data.quota).toMatchObject({ planId: "free", limit: 50, used: 1, remaining: 49 });
+    expect(data.quota).toMatchObject({ planId: "free", remaining: 49, inFlight: 1, maxInFlight: 4 });
+    expect(data.units).toBe(3);
 
     const direct = await callInferenceDirectly({ [SECRET_HEADER]: SECRET }, inputs);
     expect(direct.status).toBe(200);
@@ -90,24 +109,30 @@ describe("a signed-in user calling infer through the emulators", () => {
     expect(data.outputs.map((o) => o.label)).toEqual(body.outputs.map((o) => o.label));
     data.outputs.forEach((o, i) => expect(o.score).toBeCloseTo(body.outputs[i]?.score ?? -1, 4));
 
-    expect((await db.doc(`quotas/${uid}`).get()).data()).toMatchObject({ dailyUsed: 1 });
+    expect((await db.doc(`quotas/${uid}`).get()).get("windows.day.calls")).toBe(1);
     const usage = await db.collection(`quotas/${uid}/usage`).get();
     expect(usage.docs.map((d) => d.data())).toEqual([
-      expect.objectContaining({ uid, outcome: "ok", inputs: 3, model: body.model }),
+      expect.objectContaining({ uid, status: "ok", outcome: "ok", inputs: 3, units: 3, model: body.model }),
     ]);
+
+    const status = (await getQuota()).data;
+    expect(status).toMatchObject({ planId: "free", remaining: 49, inFlight: 0 });
+    expect(status.windows.find((w) => w.window === "day")).toMatchObject({ calls: { used: 1, limit: 50 }, units: { used: 3 } });
+    expect(status.windows.find((w) => w.window === "minute")?.calls.limit).toBe(30);
   });
 
   it("runs out of quota with resource-exhausted and the seconds until it resets", async () => {
     await db.doc(`quotas/${uid}`).set({ planId: "e2e-tiny" });
     expect((await infer({ inputs: ["one"] })).data.quota.remaining).toBe(1);
     expect((await infer({ inputs: ["two"] })).data.quota.remaining).toBe(0);
+    expect((await getQuota()).data.remaining).toBe(0);
     const err = await refusal(infer({ inputs: ["three"] }));
     expect(err.code).toBe("functions/resource-exhausted");
-    const details = err.details as { retryAfterSeconds: number; limit: number; reason: string };
-    expect(details).toMatchObject({ reason: "quota", limit: 2 });
+    const details = err.details as { retryAfterSeconds: number; limit: number; reason: string; window: string };
+    expect(details).toMatchObject({ reason: "quota", window: "day", limit: 2 });
     expect(details.retryAfterSeconds).toBeGreaterThan(0);
     expect(details.retryAfterSeconds).toBeLessThanOrEqual(86_400);
-    expect((await db.doc(`quotas/${uid}`).get()).data()).toMatchObject({ dailyUsed: 2 });
+    expect((await db.doc(`quotas/${uid}`).get()).get("windows.day.calls")).toBe(2);
     expect((await db.collection(`quotas/${uid}/usage`).get()).size).toBe(2);
   });
 
@@ -118,10 +143,17 @@ describe("a signed-in user calling infer through the emulators", () => {
     expect((await db.doc(`quotas/${uid}`).get()).exists).toBe(false);
   });
 
-  it("is refused with unauthenticated once signed out", async () => {
+  it("retries with the same requestId are charged once and get the same answer", async () => {
+    const first = await infer({ inputs: ["same call"], requestId: `e2e-${uid}` });
+    const retry = await infer({ inputs: ["same call"], requestId: `e2e-${uid}` });
+    expect(retry.data).toMatchObject({ replayed: true, outputs: first.data.outputs });
+    expect((await db.doc(`quotas/${uid}`).get()).get("windows.day.calls")).toBe(1);
+  });
+
+  it("is refused with unauthenticated once signed out, by both callables", async () => {
     await signOut(auth);
-    const err = await refusal(infer({ inputs: ["hello"] }));
-    expect(err.code).toBe("functions/unauthenticated");
+    expect((await refusal(infer({ inputs: ["hello"] }))).code).toBe("functions/unauthenticated");
+    expect((await refusal(getQuota())).code).toBe("functions/unauthenticated");
   });
 });
 

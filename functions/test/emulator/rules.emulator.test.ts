@@ -34,11 +34,15 @@ beforeEach(async () => {
   await env.clearFirestore();
   await env.withSecurityRulesDisabled(async (ctx) => {
     const db = ctx.firestore();
-    await setDoc(doc(db, "plans/free"), { dailyCalls: 50 });
-    await setDoc(doc(db, "quotas/alice"), { planId: "free", day: "2026-01-01", dailyUsed: 3 });
+    await setDoc(doc(db, "plans/free"), { limits: { day: { calls: 50 } } });
+    await setDoc(doc(db, "quotas/alice"), { planId: "free", windows: { day: { key: "2026-01-01", calls: 3, units: 3 } } });
     await setDoc(doc(db, "quotas/alice/usage/call-1"), { uid: "alice", outcome: "ok" });
-    await setDoc(doc(db, "quotas/bob"), { dailyUsed: 1 });
+    await setDoc(doc(db, "quotas/alice/days/2026-01-01"), { calls: 3 });
+    await setDoc(doc(db, "quotas/bob"), { windows: { day: { key: "2026-01-01", calls: 1, units: 1 } } });
     await setDoc(doc(db, "quotas/bob/usage/call-2"), { uid: "bob", outcome: "ok" });
+    await setDoc(doc(db, "quotas/bob/days/2026-01-01"), { calls: 1 });
+    await setDoc(doc(db, "gateway/config"), { killSwitch: false, dailyBudgetCalls: 100 });
+    await setDoc(doc(db, "gateway/config/budgetShards/2026-01-01_0"), { day: "2026-01-01", calls: 4 });
   });
 });
 
@@ -49,6 +53,7 @@ describe("a signed-in user", () => {
     await assertSucceeds(getDoc(doc(alice(), "quotas/alice")));
     await assertSucceeds(getDoc(doc(alice(), "quotas/alice/usage/call-1")));
     await assertSucceeds(getDocs(collection(alice(), "quotas/alice/usage")));
+    await assertSucceeds(getDoc(doc(alice(), "quotas/alice/days/2026-01-01")));
   });
 
   it("cannot read another user's quota or usage, nor list all quotas", async () => {
@@ -56,16 +61,27 @@ describe("a signed-in user", () => {
     await assertFails(getDoc(doc(alice(), "quotas/bob/usage/call-2")));
     await assertFails(getDocs(collection(alice(), "quotas/bob/usage")));
     await assertFails(getDocs(collection(alice(), "quotas")));
+    await assertFails(getDoc(doc(alice(), "quotas/bob/days/2026-01-01")));
   });
 
   it("cannot write their own quota, usage or plan in any way", async () => {
-    await assertFails(updateDoc(doc(alice(), "quotas/alice"), { dailyUsed: 0 }));
+    await assertFails(updateDoc(doc(alice(), "quotas/alice"), { "windows.day.calls": 0 }));
+    await assertFails(updateDoc(doc(alice(), "quotas/alice"), { credits: 1000 }));
+    await assertFails(updateDoc(doc(alice(), "quotas/alice"), { inFlight: {} }));
     await assertFails(setDoc(doc(alice(), "quotas/alice"), { planId: "pro" }, { merge: true }));
     await assertFails(deleteDoc(doc(alice(), "quotas/alice")));
     await assertFails(setDoc(doc(alice(), "quotas/alice/usage/forged"), { outcome: "ok" }));
     await assertFails(deleteDoc(doc(alice(), "quotas/alice/usage/call-1")));
-    await assertFails(setDoc(doc(alice(), "plans/free"), { dailyCalls: 1_000_000 }));
-    await assertFails(setDoc(doc(alice(), "plans/mine"), { dailyCalls: 1_000_000 }));
+    await assertFails(setDoc(doc(alice(), "quotas/alice/days/2026-01-01"), { calls: 0 }));
+    await assertFails(setDoc(doc(alice(), "plans/free"), { limits: { day: { calls: 1_000_000 } } }));
+    await assertFails(setDoc(doc(alice(), "plans/mine"), { limits: { day: { calls: 1_000_000 } } }));
+  });
+
+  it("cannot read or touch the gateway's config, kill switch or budget", async () => {
+    await assertFails(getDoc(doc(alice(), "gateway/config")));
+    await assertFails(setDoc(doc(alice(), "gateway/config"), { killSwitch: true }));
+    await assertFails(getDoc(doc(alice(), "gateway/config/budgetShards/2026-01-01_0")));
+    await assertFails(setDoc(doc(alice(), "gateway/config/budgetShards/2026-01-01_0"), { calls: 0 }));
   });
 
   it("cannot read plans or anything not granted", async () => {
@@ -81,7 +97,8 @@ describe("a visitor who is not signed in", () => {
     await assertFails(getDoc(doc(db, "quotas/alice")));
     await assertFails(getDoc(doc(db, "quotas/alice/usage/call-1")));
     await assertFails(getDoc(doc(db, "plans/free")));
-    await assertFails(setDoc(doc(db, "quotas/alice"), { dailyUsed: 0 }));
+    await assertFails(setDoc(doc(db, "quotas/alice"), { credits: 5 }));
+    await assertFails(getDoc(doc(db, "gateway/config")));
   });
 });
 
@@ -89,8 +106,9 @@ describe("the Admin SDK (rules bypassed)", () => {
   it("reads and writes everything the gateway owns", async () => {
     await env.withSecurityRulesDisabled(async (ctx) => {
       const db = ctx.firestore();
-      await assertSucceeds(setDoc(doc(db, "quotas/alice"), { dailyUsed: 0 }, { merge: true }));
-      await assertSucceeds(setDoc(doc(db, "plans/pro"), { dailyCalls: 1000 }));
+      await assertSucceeds(setDoc(doc(db, "quotas/alice"), { credits: 5 }, { merge: true }));
+      await assertSucceeds(setDoc(doc(db, "plans/pro"), { limits: { day: { calls: 1000 } } }));
+      await assertSucceeds(setDoc(doc(db, "gateway/config"), { killSwitch: true }, { merge: true }));
       await assertSucceeds(getDoc(doc(db, "quotas/bob/usage/call-2")));
     });
   });

@@ -8,9 +8,20 @@ export function firestoreHost(): string {
   return host;
 }
 
+/**
+ * Deletes every document of `projectId`. The emulator answers 409 while a transaction of an
+ * earlier test still holds a lock (it expires within seconds), so a 409 is retried for a while.
+ */
 export async function clearFirestore(projectId: string): Promise<void> {
-  const res = await fetch(`http://${firestoreHost()}/emulator/v1/projects/${projectId}/databases/(default)/documents`, {
-    method: "DELETE",
-  });
-  if (!res.ok) throw new Error(`could not clear the Firestore emulator: HTTP ${res.status}`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await fetch(`http://${firestoreHost()}/emulator/v1/projects/${projectId}/databases/(default)/documents`, {
+      method: "DELETE",
+    });
+    if (res.ok) return;
+    if (res.status !== 409 || Date.now() > deadline) {
+      throw new Error(`could not clear the Firestore emulator: HTTP ${res.status}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

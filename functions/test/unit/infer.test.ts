@@ -1,26 +1,31 @@
+import { type BurstLimiter, MemoryBurstLimiter } from "../../src/core/burst";
 import { GatewayError } from "../../src/core/errors";
-import { createInferHandler, type InferHandler } from "../../src/core/infer";
+import { createGetQuotaHandler, createInferHandler, type InferHandler } from "../../src/core/infer";
 import { MemoryLogger } from "../../src/core/logger";
 import { MAX_INPUT_CHARS, MAX_INPUTS } from "../../src/core/schema";
 import { UpstreamError } from "../../src/core/upstream";
-import { FakeClock, FakeInference, FakeQuotaStore } from "../support/fakes";
+import { FakeClock, FakeGuard, FakeInference, FakeQuotaStore, NoBurstLimit } from "../support/fakes";
 
-function setup(at = "2026-03-10T12:00:00.000Z") {
+function setup(at = "2026-03-10T12:00:00.000Z", burst: BurstLimiter = new NoBurstLimit()) {
   const quota = new FakeQuotaStore();
+  const guard = new FakeGuard();
   const inference = new FakeInference();
   const clock = new FakeClock(new Date(at));
   const logger = new MemoryLogger();
   let ids = 0;
   let ms = 0;
-  const handler: InferHandler = createInferHandler({
+  const deps = {
     quota,
+    guard,
+    burst,
     inference,
     logger,
     now: clock.now,
     monotonicMs: () => (ms += 7),
     newCallId: () => `call-${++ids}`,
-  });
-  return { quota, inference, clock, logger, handler };
+  };
+  const handler: InferHandler = createInferHandler(deps);
+  return { quota, guard, inference, clock, logger, handler, getQuota: createGetQuotaHandler(deps) };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<GatewayError> {
@@ -38,7 +43,7 @@ describe("infer: who", () => {
     const { handler, quota, inference } = setup();
     const err = await codeOf(handler({ uid: undefined, data: { inputs: ["hi"] } }));
     expect(err.code).toBe("unauthenticated");
-    expect(quota.reserveCalls).toBe(0);
+    expect(quota.operations).toBe(0);
     expect(inference.calls).toHaveLength(0);
   });
 });
@@ -64,7 +69,7 @@ describe("infer: what", () => {
     const err = await codeOf(handler({ uid: "u1", data }));
     expect(err.code).toBe("invalid-argument");
     expect(err.message).toMatch(message);
-    expect(quota.reserveCalls).toBe(0);
+    expect(quota.operations).toBe(0);
     expect(inference.calls).toHaveLength(0);
   });
 
@@ -85,16 +90,17 @@ describe("infer: quota", () => {
       { label: "positive", score: 0.75 },
       { label: "negative", score: 0.75 },
     ]);
-    expect(res.quota).toEqual({
-      planId: "free",
-      limit: 3,
-      used: 1,
-      remaining: 2,
+    expect(res.units).toBe(2);
+    expect(res.replayed).toBe(false);
+    expect(res.quota).toMatchObject({ planId: "free", remaining: 2, credits: 0, inFlight: 1, maxInFlight: 5 });
+    expect(res.quota.windows.find((w) => w.window === "day")).toEqual({
+      window: "day",
+      calls: { used: 1, limit: 3 },
+      units: { used: 2, limit: null },
       resetsAt: "2026-03-11T00:00:00.000Z",
     });
-    expect(quota.records).toEqual([
-      expect.objectContaining({ uid: "u1", callId: "call-1", outcome: "ok", units: 1, inputs: 2, latencyMs: 7, model: "fake" }),
-    ]);
+    expect(quota.records.get("u1/call-1")).toMatchObject({ status: "ok", units: 2, result: { model: "fake", units: 2 } });
+    expect(quota.docs.get("u1")?.inFlight).toEqual({});
   });
 
   it("refuses the call past the daily limit with the seconds until the UTC day resets", async () => {
@@ -108,11 +114,12 @@ describe("infer: quota", () => {
   });
 
   it("starts a fresh count at the UTC day boundary", async () => {
-    const { handler, clock } = setup("2026-03-10T23:59:59.999Z");
+    const { handler, clock, quota } = setup("2026-03-10T23:59:59.999Z");
     for (let i = 0; i < 3; i++) await handler({ uid: "u1", data: { inputs: ["x"] } });
     clock.set("2026-03-11T00:00:00.000Z");
     const res = await handler({ uid: "u1", data: { inputs: ["x"] } });
-    expect(res.quota.used).toBe(1);
+    expect(quota.used("u1")).toBe(1);
+    expect(res.quota.remaining).toBe(2);
   });
 
   it("keeps users' quotas apart", async () => {
@@ -125,7 +132,7 @@ describe("infer: quota", () => {
   it("refuses banned users and plans without model access", async () => {
     const { handler, quota, inference } = setup();
     quota.docs.set("banned", { banned: true });
-    quota.plans.set("none", { dailyCalls: 10, modelAccess: false });
+    quota.plans.set("none", { modelAccess: false, maxInFlight: 1, limits: { day: { calls: 10 } } });
     quota.docs.set("noaccess", { planId: "none" });
     expect((await codeOf(handler({ uid: "banned", data: { inputs: ["x"] } }))).code).toBe("permission-denied");
     expect((await codeOf(handler({ uid: "noaccess", data: { inputs: ["x"] } }))).code).toBe("permission-denied");
@@ -134,7 +141,7 @@ describe("infer: quota", () => {
 
   it("fails closed with unavailable when the quota store cannot be reached", async () => {
     const { handler, quota, inference, logger } = setup();
-    quota.failReserveWith = new Error("14 UNAVAILABLE: connection refused");
+    quota.failWith = new Error("14 UNAVAILABLE: connection refused");
     const err = await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
     expect(err.code).toBe("unavailable");
     expect(err.message).not.toMatch(/14 UNAVAILABLE/);
@@ -156,8 +163,12 @@ describe("infer: model failures are refunded", () => {
     expect(err.code).toBe(code);
     expect(err.message).not.toMatch(/secret/);
     expect(quota.used("u1")).toBe(1);
-    expect(quota.records).toHaveLength(2);
-    expect(quota.records[1]).toMatchObject({ outcome: failure instanceof UpstreamError ? failure.failure : "upstream_error" });
+    expect(quota.docs.get("u1")?.inFlight).toEqual({});
+    expect(quota.records.size).toBe(2);
+    expect(quota.records.get("u1/call-2")).toMatchObject({
+      status: "refunded",
+      outcome: failure instanceof UpstreamError ? failure.failure : "upstream_error",
+    });
   });
 
   it("still answers with the model's error when the refund itself fails, and logs it", async () => {
@@ -169,5 +180,78 @@ describe("infer: model failures are refunded", () => {
     const err = await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
     expect(err.code).toBe("unavailable");
     expect(logger.entries.map((e) => e.message)).toContain("refund failed; the user was charged for a failed call");
+  });
+});
+
+describe("infer: burst limiter, global guard and idempotency", () => {
+  it("refuses a flood from one user in memory, with zero quota-store operations once it trips", async () => {
+    const { handler, quota, inference } = setup(undefined, new MemoryBurstLimiter(2, 60));
+    await handler({ uid: "u1", data: { inputs: ["x"] } });
+    await handler({ uid: "u1", data: { inputs: ["x"] } });
+    const before = quota.operations;
+    for (let i = 0; i < 20; i++) {
+      const err = await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
+      expect(err.code).toBe("resource-exhausted");
+      expect(err.details).toMatchObject({ reason: "burst", limit: 2, window: "60s" });
+      expect(err.details?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    }
+    expect(quota.operations).toBe(before);
+    expect(inference.calls).toHaveLength(2);
+    // Another user has their own allowance.
+    await expect(handler({ uid: "u2", data: { inputs: ["x"] } })).resolves.toMatchObject({ replayed: false });
+  });
+
+  it("refuses every call while the guard says the kill switch is on or the budget is spent", async () => {
+    const { handler, guard, quota, inference } = setup();
+    guard.failWith = new GatewayError("unavailable", "switched off", { reason: "disabled" });
+    expect((await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }))).details).toEqual({ reason: "disabled" });
+    expect(quota.operations).toBe(0);
+    expect(inference.calls).toHaveLength(0);
+  });
+
+  it("charges a retried call with the same requestId once and replays its answer", async () => {
+    const { handler, quota, inference, guard } = setup();
+    const first = await handler({ uid: "u1", data: { inputs: ["abc"], requestId: "req-000001" } });
+    const again = await handler({ uid: "u1", data: { inputs: ["abc"], requestId: "req-000001" } });
+    expect(again.replayed).toBe(true);
+    expect(again.outputs).toEqual(first.outputs);
+    expect(inference.calls).toHaveLength(1);
+    expect(quota.used("u1")).toBe(1);
+    expect(guard.admittedCount).toBe(1);
+  });
+
+  it("charges a retry again when the first attempt was refunded", async () => {
+    const { handler, quota, inference } = setup();
+    inference.failWith = new UpstreamError("upstream_unavailable", "unavailable", "busy");
+    await codeOf(handler({ uid: "u1", data: { inputs: ["abc"], requestId: "req-000002" } }));
+    inference.failWith = undefined;
+    const res = await handler({ uid: "u1", data: { inputs: ["abc"], requestId: "req-000002" } });
+    expect(res.replayed).toBe(false);
+    expect(quota.used("u1")).toBe(1);
+  });
+
+  it("rejects a malformed requestId as invalid-argument", async () => {
+    const { handler, quota } = setup();
+    const err = await codeOf(handler({ uid: "u1", data: { inputs: ["abc"], requestId: "../../etc" } }));
+    expect(err.code).toBe("invalid-argument");
+    expect(err.message).toMatch(/requestId/);
+    expect(quota.operations).toBe(0);
+  });
+});
+
+describe("getQuota", () => {
+  it("reports each window's use, limit and reset without charging", async () => {
+    const { handler, getQuota, quota } = setup();
+    await handler({ uid: "u1", data: { inputs: ["x"] } });
+    const status = await getQuota({ uid: "u1", data: undefined });
+    expect(status.remaining).toBe(2);
+    expect(status.windows.map((w) => w.window)).toEqual(["minute", "day", "month"]);
+    expect(quota.used("u1")).toBe(1);
+  });
+
+  it("refuses callers who are not signed in and unexpected arguments", async () => {
+    const { getQuota } = setup();
+    expect((await codeOf(getQuota({ uid: undefined, data: null }))).code).toBe("unauthenticated");
+    expect((await codeOf(getQuota({ uid: "u1", data: { uid: "someone-else" } }))).code).toBe("invalid-argument");
   });
 });
