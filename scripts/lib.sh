@@ -59,6 +59,13 @@ ensure_local_secret() {
   (umask 077
    printf 'INFERENCE_SECRET=%s\n' "$INFERENCE_SECRET_VALUE" > "$ROOT/functions/.secret.local"
    printf 'INFERENCE_SECRETS=%s\n' "$INFERENCE_SECRET_VALUE" > "$ROOT/inference/.env")
+  write_emulator_env
+}
+
+# functions/.env.local: emulator-only params. The Functions emulator appends the defaults it
+# resolves to this file, and it overrides functions/.env.<project>, so it is rewritten before
+# each emulator session.
+write_emulator_env() {
   printf 'INFERENCE_URL=http://127.0.0.1:%s\n' "$INFERENCE_PORT" > "$ROOT/functions/.env.local"
 }
 

@@ -14,6 +14,7 @@ export_emulator_env
 for port in "$AUTH_PORT" "$FUNCTIONS_PORT" 4400 4500; do require_free_port "$port" "Firebase emulators"; done
 start_firestore
 start_inference
+write_emulator_env
 start "auth+functions emulators" "$LOG_DIR/firebase.log" \
   "$FIREBASE" emulators:start --only "$(firebase_only)" --project "$PROJECT_ID"
 

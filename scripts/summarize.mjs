@@ -9,6 +9,8 @@ const suites = [
   ["gateway unit", "jest-unit.json", "jest"],
   ["gateway on the Firestore emulator", "jest-emulator.json", "jest"],
   ["end to end through the emulators", "jest-e2e.json", "jest"],
+  ["end to end, App Check enforced", "jest-e2e-appcheck.json", "jest"],
+  ["cost calculator", "jest-cost.json", "jest"],
   ["inference server", "pytest.xml", "junit"],
 ];
 

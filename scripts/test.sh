@@ -34,10 +34,17 @@ jest_project() {
 
 suite "gateway unit (jest)" jest_project unit
 suite "gateway on the Firestore emulator (jest)" jest_project emulator --silent
+write_emulator_env
 suite "end to end: web SDK -> Auth + Functions emulators -> inference server (jest)" \
   env E2E_INFERENCE_SECRET="$INFERENCE_SECRET_VALUE" \
   "$FIREBASE" emulators:exec --only "$(firebase_only)" --project "$PROJECT_ID" \
   "cd '$ROOT/functions' && '$JEST' --selectProjects e2e --json --outputFile='$RESULTS/jest-e2e.json'"
+write_emulator_env
+suite "App Check enforced: the same callables with ENFORCE_APP_CHECK=true (jest)" \
+  env EXPECT_APP_CHECK=true GCLOUD_PROJECT="$PROJECT_ID-appcheck" \
+  "$FIREBASE" emulators:exec --only "$(firebase_only)" --project "$PROJECT_ID-appcheck" \
+  "cd '$ROOT/functions' && '$JEST' --selectProjects e2e --json --outputFile='$RESULTS/jest-e2e-appcheck.json' test/e2e/appcheck"
+suite "cost calculator (jest)" bash -c "cd '$ROOT/cost' && '$JEST' --json --outputFile='$RESULTS/jest-cost.json'"
 suite "inference server (pytest)" \
   "$ROOT/inference/.venv/bin/python" -m pytest "$ROOT/inference/tests" -q -c "$ROOT/inference/pytest.ini" \
   --junitxml="$RESULTS/pytest.xml"
