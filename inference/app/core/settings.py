@@ -32,6 +32,9 @@ class Settings(BaseSettings):
 
     # Comma-separated so that two secrets can be accepted at once while the gateway rotates to the new one.
     secrets: Annotated[tuple[SecretStr, ...], NoDecode] = Field(min_length=1)
+    # Still accepted during a rotation (Secret Manager: the previous version, mounted as its own variable);
+    # the gateway signs with or sends the new one in INFERENCE_SECRETS.
+    previous_secrets: Annotated[tuple[SecretStr, ...], NoDecode] = ()
     model_dir: Path = DEFAULT_MODEL_DIR
     # Optional overrides of what /healthz and responses report; by default the directory name and a content hash.
     model_name: str | None = None
@@ -69,6 +72,13 @@ class Settings(BaseSettings):
     signing_max_seen: int = Field(default=200_000, ge=100, le=10_000_000)
 
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("previous_secrets", mode="before")
+    @classmethod
+    def _split_and_check_previous(cls, value: object) -> tuple[str, ...]:
+        if value in (None, "", ()):
+            return ()
+        return cls._split_and_check_secrets(value)
 
     @field_validator("secrets", mode="before")
     @classmethod
@@ -109,7 +119,9 @@ class Settings(BaseSettings):
         return self
 
     def secret_bytes(self) -> tuple[bytes, ...]:
-        return tuple(secret.get_secret_value().encode("ascii") for secret in self.secrets)
+        """Every accepted secret: the current ones, then those still accepted during a rotation."""
+        values = (secret.get_secret_value().encode("ascii") for secret in (*self.secrets, *self.previous_secrets))
+        return tuple(dict.fromkeys(values))
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -70,7 +70,8 @@ def test_concurrent_http_requests_share_one_model_call(make_settings, auth: dict
         assert all(r.status_code == 200 for r in responses)
         for x, response in zip(inputs, responses[1:], strict=True):
             assert [o["label"] for o in response.json()["outputs"]] == ["positive", "negative"], x
-        assert model.calls[2:] == [[t for x in inputs for t in x]]
+        # One model call for all 8 waiting requests (their arrival order over HTTP is up to the event loop).
+        assert len(model.calls) == 3 and sorted(model.calls[2]) == sorted(t for x in inputs for t in x)
 
     run(body)
 

@@ -73,3 +73,15 @@ def test_secrets_are_masked_in_repr_and_str() -> None:
     settings = Settings(secrets=GOOD)  # type: ignore[arg-type]
     assert GOOD not in repr(settings) and GOOD not in str(settings)
     assert GOOD not in repr(settings.model_dump())
+
+
+def test_previous_secrets_are_accepted_during_a_rotation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFERENCE_SECRETS", GOOD)
+    monkeypatch.setenv("INFERENCE_PREVIOUS_SECRETS", f"{GOOD[::-1]},{GOOD}")
+    assert load_settings().secret_bytes() == (GOOD.encode(), GOOD[::-1].encode())
+    monkeypatch.setenv("INFERENCE_PREVIOUS_SECRETS", "short")
+    with pytest.raises(SettingsError, match="INFERENCE_PREVIOUS_SECRETS") as info:
+        load_settings()
+    assert "short" not in str(info.value).replace("shorter", "")
+    monkeypatch.setenv("INFERENCE_PREVIOUS_SECRETS", "")
+    assert load_settings().secret_bytes() == (GOOD.encode(),)

@@ -174,6 +174,9 @@ def test_rotation_old_and_new_then_only_new(open_client, secret: str, other_secr
     with open_client(secrets=f"{secret},{other_secret}") as client:
         assert client.post("/v1/infer", json=body, headers={"X-Inference-Secret": secret}).status_code == 200
         assert client.post("/v1/infer", json=body, headers={"X-Inference-Secret": other_secret}).status_code == 200
+    with open_client(secrets=other_secret, previous_secrets=secret) as client:  # Secret Manager's two versions
+        assert client.post("/v1/infer", json=body, headers={"X-Inference-Secret": secret}).status_code == 200
+        assert client.post("/v1/infer", json=body, headers={"X-Inference-Secret": other_secret}).status_code == 200
     with open_client(secrets=other_secret, signing="optional") as client:
         assert client.post("/v1/infer", json=body, headers={"X-Inference-Secret": secret}).status_code == 401
         assert client.post("/v1/infer", content=BODY, headers=signed(secret)).status_code == 401
