@@ -16,16 +16,21 @@ const { user } = await signInWithEmailAndPassword(auth, "demo@example.com", "dem
 console.log(`signed in as ${user.email} (uid ${user.uid})`);
 
 const infer = httpsCallable(functions, "infer");
+const getQuota = httpsCallable(functions, "getQuota");
 const texts = ["I love this extension", "This is terrible", "Fine, I guess"];
 for (let i = 1; i <= 8; i++) {
   try {
     const { data } = await infer({ inputs: texts });
     const labels = data.outputs.map((o) => `${o.label} ${o.score.toFixed(2)}`).join(", ");
-    console.log(`call ${i}: ${labels}   [quota ${data.quota.used}/${data.quota.limit}, ${data.quota.remaining} left]`);
+    const day = data.quota.windows.find((w) => w.window === "day");
+    console.log(`call ${i}: ${labels}   [today ${day.calls.used}/${day.calls.limit} calls, ${data.quota.remaining} left]`);
   } catch (err) {
     const wait = err.details?.retryAfterSeconds;
     console.log(`call ${i}: ${err.code} - ${err.message}${wait ? ` (retry in ${wait}s)` : ""}`);
     if (err.code === "functions/resource-exhausted") break;
   }
 }
+const { data: quota } = await getQuota();
+console.log(`getQuota: plan ${quota.planId}, ${quota.remaining} calls left, ` +
+  quota.windows.map((w) => `${w.window} ${w.calls.used}/${w.calls.limit ?? "-"}`).join(", "));
 process.exit(0);
