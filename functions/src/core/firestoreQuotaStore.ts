@@ -7,7 +7,7 @@
  * A user's operations are serialized within an instance (see `serial.ts`); instances meet in the
  * transaction, so N concurrent calls against Q remaining admit exactly min(N, Q) everywhere.
  */
-import { FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { FieldPath, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { TtlCache } from "./cache";
 import { GatewayError } from "./errors";
 import { admit, effectivePlan, type EffectivePlan, liveSlots, quotaStatus, refundWindows } from "./limits";
@@ -55,10 +55,14 @@ export class FirestoreQuotaStore implements QuotaStore {
   commit(reservation: Charged, outcome: CallOutcome & { result: StoredResult }): Promise<void> {
     return this.serial.run(reservation.uid, async () => {
       const batch = this.db.batch();
-      batch.update(this.quotaRef(reservation.uid), {
-        [`inFlight.${reservation.callId}`]: FieldValue.delete(),
-        updatedAt: Timestamp.fromDate(outcome.now),
-      });
+      // A FieldPath, not a dotted string: the call id is data and must never be parsed as a path.
+      batch.update(
+        this.quotaRef(reservation.uid),
+        new FieldPath("inFlight", reservation.callId),
+        FieldValue.delete(),
+        "updatedAt",
+        Timestamp.fromDate(outcome.now),
+      );
       batch.update(this.usageRef(reservation.uid, reservation.callId), {
         status: "ok",
         outcome: "ok",
@@ -86,15 +90,12 @@ export class FirestoreQuotaStore implements QuotaStore {
       this.db.runTransaction(async (tx) => {
         const quotaRef = this.quotaRef(reservation.uid);
         const doc = parseQuotaDoc((await tx.get(quotaRef)).data());
-        const update: Record<string, unknown> = {
-          [`inFlight.${reservation.callId}`]: FieldValue.delete(),
-          updatedAt: Timestamp.fromDate(outcome.now),
-        };
+        const rest: unknown[] = ["updatedAt", Timestamp.fromDate(outcome.now)];
         for (const [w, counter] of Object.entries(refundWindows(doc ?? {}, reservation.windowKeys, reservation.units))) {
-          update[`windows.${w}`] = counter;
+          rest.push(new FieldPath("windows", w), counter);
         }
-        if (reservation.creditUsed) update.credits = FieldValue.increment(1);
-        tx.update(quotaRef, update);
+        if (reservation.creditUsed) rest.push("credits", FieldValue.increment(1));
+        tx.update(quotaRef, new FieldPath("inFlight", reservation.callId), FieldValue.delete(), ...rest);
         tx.update(this.usageRef(reservation.uid, reservation.callId), {
           status: "refunded",
           outcome: outcome.outcome,

@@ -45,7 +45,7 @@ class Model {
   }
 }
 
-function gateway(options: { clock?: FakeClock; cacheMs?: number; burst?: BurstLimiter } = {}) {
+function gateway(options: { clock?: FakeClock; cacheMs?: number; burst?: BurstLimiter; newCallId?: () => string } = {}) {
   const model = new Model();
   const logger = new MemoryLogger();
   const now = options.clock?.now ?? (() => new Date());
@@ -59,7 +59,7 @@ function gateway(options: { clock?: FakeClock; cacheMs?: number; burst?: BurstLi
     logger,
     now,
     monotonicMs: () => performance.now(),
-    newCallId: () => `c-${Math.random().toString(36).slice(2)}`,
+    newCallId: options.newCallId ?? (() => `c-${Math.random().toString(36).slice(2)}`),
   });
   const call = (uid: string, data: unknown = { inputs: ["x"] }) => handler({ uid, data });
   return { call, model, logger };
@@ -154,6 +154,19 @@ describe("in-flight slots", () => {
     expect(settled.filter((s) => s === "ok")).toHaveLength(3);
     expect((await quotaDoc("busy")).inFlight).toEqual({});
     await expect(call("busy")).resolves.toMatchObject({ replayed: false });
+  });
+
+  it("releases slots whatever characters the call id holds (ids are data, not field paths)", async () => {
+    await db.doc("plans/free").set({ maxInFlight: 1, limits: { day: { calls: 100 } } });
+    let n = 0;
+    const { call, model } = gateway({ newCallId: () => `id.with.dots-${++n}` });
+    await call("dots");
+    model.failWith = new UpstreamError("upstream_unavailable", "unavailable", "busy");
+    await refusal(call("dots"));
+    model.failWith = undefined;
+    await call("dots");
+    expect((await quotaDoc("dots")).inFlight).toEqual({});
+    expect((await quotaDoc("dots")).windows.day.calls).toBe(2);
   });
 
   it("lets a slot left by a crashed call expire", async () => {
