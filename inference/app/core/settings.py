@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +16,13 @@ DEFAULT_MODEL_DIR = INFERENCE_ROOT / "models" / "default"
 MIN_SECRET_CHARS = 16
 # Values that appear in examples and templates. A secret that contains one of these was copied, not generated.
 PLACEHOLDER_MARKERS = ("changeme", "change-me", "change_me", "changethis", "replace-with", "placeholder", "example")
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class SettingsError(RuntimeError):
@@ -40,9 +48,10 @@ class Settings(BaseSettings):
     model_name: str | None = None
     model_version: str | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    # torch intra-op threads. Model calls run one at a time on one worker thread, so this may use every core;
-    # several concurrent calls with several threads each would oversubscribe the CPU instead.
-    torch_threads: int = Field(default=2, ge=1, le=256)
+    # torch intra-op threads for the one model worker. Default: the usable cores minus one, which stays free for
+    # the event loop (HTTP, JSON, batching); on 2 cores, 2 threads + the event loop oversubscribe and a forward
+    # can stall for tens of ms whenever anything else runs (measured: bench/README.md).
+    torch_threads: int = Field(default_factory=lambda: max(1, _usable_cpus() - 1), ge=1, le=256)
     max_inputs: int = Field(default=64, ge=1, le=10_000)
     max_input_chars: int = Field(default=4000, ge=1, le=1_000_000)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
