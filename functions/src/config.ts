@@ -63,3 +63,16 @@ export const consumeAppCheckToken = defineBoolean("CONSUME_APP_CHECK_TOKEN", {
   description: "Replay protection: an App Check token may be used for one infer call only (clients must request limited-use tokens).",
   default: false,
 });
+
+/**
+ * Gives every param above its declared default in process.env, as `firebase deploy` and the
+ * emulator do. For running the gateway outside Cloud Functions (src/server.ts) and in tests.
+ */
+export function applyParamDefaults(): void {
+  const params = [inferenceUrl, inferenceTimeoutMs, defaultPlanId, burstCalls, burstWindowSeconds, globalDailyBudget,
+    budgetShards, configCacheSeconds, enforceAppCheck, consumeAppCheckToken];
+  for (const param of params) {
+    const fallback = (param as unknown as { options?: { default?: unknown } }).options?.default;
+    if (fallback !== undefined && process.env[param.name] === undefined) process.env[param.name] = String(fallback);
+  }
+}
