@@ -151,7 +151,7 @@ start_inference() {
   export INFERENCE_URL="http://127.0.0.1:$INFERENCE_PORT"
   start inference "$LOG_DIR/inference.log" env INFERENCE_PORT="$INFERENCE_PORT" INFERENCE_SECRETS="$INFERENCE_SECRET_VALUE" \
     bash "$ROOT/inference/scripts/serve.sh"
-  wait_for inference 180 curl -fsS "$INFERENCE_URL/healthz"
+  wait_for inference 180 curl -fsS "$INFERENCE_URL/readyz"
 }
 
 # The emulators firebase-tools runs: Auth and Functions, plus Firestore when no jar was found.

@@ -24,6 +24,26 @@ export const inferenceTimeoutMs = defineInt("INFERENCE_TIMEOUT_MS", {
   default: 20000,
 });
 
+export const inferenceDeadlineMs = defineInt("INFERENCE_DEADLINE_MS", {
+  description: "Total budget of one model call, retries after 503/429 included, in ms (capped below the function timeout).",
+  default: 20000,
+});
+
+export const inferenceRetryAttempts = defineInt("INFERENCE_RETRY_ATTEMPTS", {
+  description: "Attempts per model call when the container answers 503/429 (the first included).",
+  default: 3,
+});
+
+export const inferenceSignRequests = defineBoolean("INFERENCE_SIGN_REQUESTS", {
+  description: "Sign each request with HMAC instead of sending the secret (container: INFERENCE_SIGNING=optional|required).",
+  default: false,
+});
+
+export const inferenceUseIdToken = defineBoolean("INFERENCE_USE_ID_TOKEN", {
+  description: "Also send a Google-signed ID token (audience: the INFERENCE_URL origin) for Cloud Run IAM.",
+  default: false,
+});
+
 export const defaultPlanId = defineString("DEFAULT_PLAN_ID", {
   description: "Plan (a document in `plans`) for users whose quota document names none.",
   default: "free",
@@ -69,7 +89,8 @@ export const consumeAppCheckToken = defineBoolean("CONSUME_APP_CHECK_TOKEN", {
  * emulator do. For running the gateway outside Cloud Functions (src/server.ts) and in tests.
  */
 export function applyParamDefaults(): void {
-  const params = [inferenceUrl, inferenceTimeoutMs, defaultPlanId, burstCalls, burstWindowSeconds, globalDailyBudget,
+  const params = [inferenceUrl, inferenceTimeoutMs, inferenceDeadlineMs, inferenceRetryAttempts, inferenceSignRequests,
+    inferenceUseIdToken, defaultPlanId, burstCalls, burstWindowSeconds, globalDailyBudget,
     budgetShards, configCacheSeconds, enforceAppCheck, consumeAppCheckToken];
   for (const param of params) {
     const fallback = (param as unknown as { options?: { default?: unknown } }).options?.default;

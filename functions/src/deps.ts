@@ -12,7 +12,7 @@ import { MemoryBurstLimiter } from "./core/burst";
 import { FirestoreGuard } from "./core/firestoreGuard";
 import { FirestoreQuotaStore } from "./core/firestoreQuotaStore";
 import { createGetQuotaHandler, createInferHandler, type GetQuotaHandler, type InferHandler } from "./core/infer";
-import { HttpInferenceClient } from "./core/upstream";
+import { googleIdTokenProvider, HttpInferenceClient } from "./core/upstream";
 
 /** A param's value, or a loud configuration error naming the param (never its value). */
 function required<T extends string | number>(name: string, value: T, min = 1): T {
@@ -36,6 +36,8 @@ export function buildGateway(): Gateway {
   const nowMs = () => Date.now();
   const cacheMs = required("CONFIG_CACHE_SECONDS", params.configCacheSeconds.value(), 0) * 1000;
   const functionTimeoutMs = params.FUNCTION_TIMEOUT_SECONDS * 1000;
+  const inferenceUrl = required("INFERENCE_URL", params.inferenceUrl.value());
+  const deadlineMs = Math.min(required("INFERENCE_DEADLINE_MS", params.inferenceDeadlineMs.value()), functionTimeoutMs - 5_000);
   const deps = {
     quota: new FirestoreQuotaStore(db, {
       defaultPlanId: required("DEFAULT_PLAN_ID", params.defaultPlanId.value()),
@@ -56,10 +58,14 @@ export function buildGateway(): Gateway {
       required("BURST_WINDOW_SECONDS", params.burstWindowSeconds.value()),
     ),
     inference: new HttpInferenceClient({
-      baseUrl: required("INFERENCE_URL", params.inferenceUrl.value()),
+      baseUrl: inferenceUrl,
       secret: required("INFERENCE_SECRET", params.inferenceSecret.value()),
-      // The model call must end (and be refunded) before the function itself is killed.
-      timeoutMs: Math.min(required("INFERENCE_TIMEOUT_MS", params.inferenceTimeoutMs.value()), functionTimeoutMs - 5_000),
+      // One attempt, and all retries together, end (and are refunded) before the function is killed.
+      timeoutMs: Math.min(required("INFERENCE_TIMEOUT_MS", params.inferenceTimeoutMs.value()), deadlineMs),
+      deadlineMs,
+      retry: { maxAttempts: required("INFERENCE_RETRY_ATTEMPTS", params.inferenceRetryAttempts.value()) },
+      sign: params.inferenceSignRequests.value(),
+      idTokens: params.inferenceUseIdToken.value() ? googleIdTokenProvider(new URL(inferenceUrl).origin) : undefined,
       logger,
     }),
     logger,

@@ -6,6 +6,8 @@
  * checks the answer's shape, and turns every failure into a `GatewayError` whose message is ours:
  * the upstream's own error text never reaches the caller or the logs.
  */
+import http from "node:http";
+import https from "node:https";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import axios, { type AxiosInstance, isAxiosError } from "axios";
 import { GatewayError } from "./errors";
@@ -102,6 +104,9 @@ export class HttpInferenceClient implements InferenceClient {
       timeout: options.timeoutMs,
       maxContentLength: options.maxResponseBytes ?? 1_048_576,
       maxRedirects: 0,
+      // Reuse connections: a new TCP (and TLS) handshake per model call is pure overhead.
+      httpAgent: new http.Agent({ keepAlive: true }),
+      httpsAgent: new https.Agent({ keepAlive: true }),
       headers: { "Content-Type": "application/json" },
       // Every status is inspected below; axios must not build errors that carry the response text.
       validateStatus: () => true,
