@@ -36,7 +36,7 @@ cat <<EOF_INFO
     callable infer     $FUNCTIONS_EMULATOR_ORIGIN/$PROJECT_ID/us-central1/infer
     Auth emulator      http://$FIREBASE_AUTH_EMULATOR_HOST
     Firestore emulator http://$FIRESTORE_EMULATOR_HOST   (rules: firestore.rules)
-    inference server   $INFERENCE_URL   (needs the X-Inference-Secret header; /healthz is open)
+    inference server   $INFERENCE_URL   (needs the X-Inference-Secret header; /healthz and /readyz are open)
     demo user          demo@example.com / demo-password   (plan "demo": 5 calls a day)
     logs               .local/logs/
 
