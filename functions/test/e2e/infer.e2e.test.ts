@@ -10,6 +10,7 @@ import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth, signOut, 
 import { connectFunctionsEmulator, getFunctions, httpsCallable, type FunctionsError } from "firebase/functions";
 import { getApps as getAdminApps, initializeApp as initializeAdminApp } from "firebase-admin/app";
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
+import type { InferResponse, QuotaStatus } from "../../src/core/schema";
 import { SECRET_HEADER } from "../../src/core/upstream";
 
 const PROJECT = process.env.GCLOUD_PROJECT ?? "demo-gatekeeper";
@@ -22,28 +23,8 @@ function mustEnv(name: string): string {
   return value;
 }
 
-interface WindowStatus {
-  window: string;
-  calls: { used: number; limit: number | null };
-  units: { used: number; limit: number | null };
-  resetsAt: string;
-}
-interface QuotaData {
-  planId: string;
-  remaining: number | null;
-  credits: number;
-  inFlight: number;
-  maxInFlight: number;
-  windows: WindowStatus[];
-}
-interface InferData {
-  outputs: { label: string; score: number }[];
-  model: string;
-  modelVersion: string;
-  units: number;
-  replayed: boolean;
-  quota: QuotaData;
-}
+type QuotaData = QuotaStatus;
+type InferData = InferResponse;
 
 let app: FirebaseApp;
 let auth: Auth;
