@@ -79,7 +79,7 @@ beforeAll(async () => {
   if (getApps().length === 0) initializeApp({ projectId: PROJECT });
   db = getFirestore();
   await db.doc(`plans/${PLAN}`).set({ limits: { day: { calls: 2 } } });
-  email = `extension-${randomUUID()}@example.com`;
+  email = `ext-${randomUUID().slice(0, 8)}@example.com`;
   uid = (await getAuth().createUser({ email, password: PASSWORD })).uid;
   await db.doc(`quotas/${uid}`).set({ planId: PLAN });
 
