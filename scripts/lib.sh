@@ -39,6 +39,17 @@ ensure_python() {
   bash "$ROOT/inference/scripts/setup.sh" || die "inference setup failed"
 }
 
+# Debian's chromium, for the browser test of the example extension (never a downloaded browser).
+ensure_chromium() {
+  command -v chromium >/dev/null && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "chromium: installing Debian's package (for the browser test)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null || die "could not install chromium"
+  else
+    log "chromium is missing: the browser suite will fail (sudo apt-get install -y chromium)"
+  fi
+}
+
 setup_all() {
   ensure_node_deps
   build_functions

@@ -10,6 +10,7 @@ trap 'stop_all' EXIT
 trap 'exit 130' INT TERM
 
 take_ports_lock wait
+ensure_chromium
 setup_all
 export_emulator_env
 for port in "$AUTH_PORT" "$FUNCTIONS_PORT" 4400 4500; do require_free_port "$port" "Firebase emulators"; done
@@ -39,6 +40,12 @@ suite "end to end: web SDK -> Auth + Functions emulators -> inference server (je
   env E2E_INFERENCE_SECRET="$INFERENCE_SECRET_VALUE" \
   "$FIREBASE" emulators:exec --only "$(firebase_only)" --project "$PROJECT_ID" \
   "cd '$ROOT/functions' && '$JEST' --selectProjects e2e --json --outputFile='$RESULTS/jest-e2e.json'"
+suite "client unit (jest)" bash -c "cd '$ROOT/client' && '$JEST' --json --outputFile='$RESULTS/jest-client.json'"
+suite "example extension unit (jest)" bash -c "cd '$ROOT/examples/extension' && '$JEST' --selectProjects unit --json --outputFile='$RESULTS/jest-extension-unit.json'"
+write_emulator_env
+suite "browser: example extension in chromium -> Auth + Functions emulators -> inference server (jest)" \
+  "$FIREBASE" emulators:exec --only "$(firebase_only)" --project "$PROJECT_ID" \
+  "cd '$ROOT/examples/extension' && '$JEST' --selectProjects e2e --json --outputFile='$RESULTS/jest-extension-e2e.json'"
 write_emulator_env
 suite "App Check enforced: the same callables with ENFORCE_APP_CHECK=true (jest)" \
   env EXPECT_APP_CHECK=true GCLOUD_PROJECT="$PROJECT_ID-appcheck" \
