@@ -82,9 +82,10 @@ write_emulator_env() {
 
 # The stack and the test run use the same ports: one at a time on a machine. The test command
 # waits for the lock; the stack refuses to start while a test run holds it.
+# The ports are the machine's, so the lock is too (not the checkout's): two clones wait for each other.
+PORTS_LOCK="${TMPDIR:-/tmp}/model-gatekeeper-ports.lock"
 take_ports_lock() {
-  mkdir -p "$LOCAL_DIR"
-  exec 9>"$LOCAL_DIR/ports.lock"
+  exec 9>"$PORTS_LOCK"
   if [ "${1:-}" = wait ]; then
     flock -n 9 || { log "another test run or stack holds the local ports; waiting"; flock 9; }
   else
