@@ -3,7 +3,7 @@
  * The calculator's flags: their defaults, where each default comes from (a flag, a benchmark result in
  * `bench/results/`, or a built-in assumption) and the checks that turn a bad argument into a clear message.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ModelInputs } from "./model";
@@ -45,7 +45,7 @@ export const NUM_FLAGS: NumFlag[] = [
   { flag: "fs-writes-per-call", key: "fsWritesPerCall", help: "Firestore writes per admitted call", builtIn: { value: 2, why: "this gateway: quota update + usage record" }, min: 0 },
   { flag: "gpu-seconds-per-call", key: "gpuSecondsPerCall", help: "GPU-seconds per call, unbatched", builtIn: { value: 0.1, why: "assumed: small transformer, <= 16 texts, on an L4" }, min: 0 },
   { flag: "model-latency-ms", key: "modelLatencyMs", help: "model latency the function waits for (ms); default: GPU-seconds per call x 1000", min: 0 },
-  { flag: "batching-gain", key: "batchingGain", help: "divisor on GPU-seconds from batching concurrent calls", builtIn: { value: 1, why: "no batching (the container runs calls one at a time today)" }, min: 0, above: true },
+  { flag: "batching-gain", key: "batchingGain", help: "divisor on GPU-seconds from batching concurrent calls", builtIn: { value: 1, why: "conservative: no gain without a GPU batching result (bench/batching_gpu.sh)" }, min: 0, above: true },
   { flag: "gpu-price", key: "gpuPrice", help: "USD per GPU-second, overrides --gpu-type's price", min: 0 },
   { flag: "gpu-vcpu", key: "gpuVcpu", help: "vCPU of the GPU service", builtIn: { value: 4, why: "README deploy command (--cpu 4; required with a GPU)" }, min: 0 },
   { flag: "gpu-memory-gib", key: "gpuMemoryGib", help: "memory of the GPU service (GiB)", builtIn: { value: 16, why: "README deploy command (--memory 16Gi)" }, min: 0 },
@@ -108,10 +108,28 @@ const positive = (v: unknown): v is number => typeof v === "number" && Number.is
 const nonNegative = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
 
 /**
+ * Batched / unbatched requests/s of the in-process batcher at concurrency 32, from a `bench/batching.py` result
+ * measured on a GPU (`model.device` "cuda"); undefined for a CPU run or a result without that level. Read from
+ * `in_process`, not from `throughput_ratio_c32`: batching.py computes that field at the run's highest
+ * concurrency, which is 64 in the GPU runs (bench/batching_gpu.sh), against a contended unbatched baseline.
+ */
+export function gpuBatchingRatioC32(data: Record<string, unknown>): number | undefined {
+  const model = data.model as { device?: unknown } | undefined;
+  if (typeof model !== "object" || model === null || model.device !== "cuda") return undefined;
+  type Level = Record<string, { rps?: unknown } | undefined> | undefined;
+  const inProcess = data.in_process as { on?: Level; off?: Level } | undefined;
+  const on = inProcess?.on?.["32"]?.rps;
+  const off = inProcess?.off?.["32"]?.rps;
+  return positive(on) && positive(off) ? Math.round((on / off) * 1000) / 1000 : undefined;
+}
+
+/**
  * Reads the benchmark results if they exist. gateway.json: `overhead_p50_ms`, `firestore_ops_per_admitted`
  * (a number, split evenly between reads and writes as the gateway does today, or `{ reads, writes }`).
- * batching.json: `gpu_seconds_per_call`, `batching_gain` (or `speedup`). A file that is missing is silently
- * skipped; one that is unreadable or has no usable field gives a warning.
+ * batching.json: `gpu_seconds_per_call`, `batching_gain` (or `speedup`). Without either gain field, the
+ * batching gain is the least GPU batched/unbatched ratio at concurrency 32 among batching.json and
+ * batching-gpu-*.json (see gpuBatchingRatioC32); a CPU run's ratio is not used for GPU-seconds. A file that is
+ * missing is silently skipped; one that is unreadable or has no usable field gives a warning.
  */
 export function readBench(dir: string, warnings: string[]): { values: BenchValues; from: Partial<Record<keyof BenchValues, string>> } {
   const values: BenchValues = {};
@@ -165,8 +183,26 @@ export function readBench(dir: string, warnings: string[]): { values: BenchValue
       values.batchingGain = batching[gain] as number;
       from.batchingGain = `bench/results/batching.json ${gain}`;
     }
-    if (!from.gpuSecondsPerCall && !from.batchingGain) {
-      warnings.push(`${join(dir, "batching.json")} has no usable gpu_seconds_per_call or batching_gain`);
+    if (!from.gpuSecondsPerCall && !from.batchingGain && !nonNegative(batching.throughput_ratio_c32)) {
+      warnings.push(`${join(dir, "batching.json")} has no usable gpu_seconds_per_call, batching_gain or throughput_ratio_c32`);
+    }
+  }
+  if (!from.batchingGain) {
+    const names = existsSync(dir) ? readdirSync(dir).filter((n) => /^batching-gpu-.*\.json$/.test(n)).sort() : [];
+    const runs: { name: string; ratio: number; gpu: string }[] = [];
+    for (const name of ["batching.json", ...names]) {
+      const data = name === "batching.json" ? batching : load(name);
+      const ratio = data ? gpuBatchingRatioC32(data) : undefined;
+      if (data && ratio !== undefined) {
+        const gpu = (data.machine as { gpu?: unknown } | undefined)?.gpu;
+        runs.push({ name, ratio, gpu: typeof gpu === "string" ? gpu : "GPU" });
+      }
+    }
+    if (runs.length > 0) {
+      const least = runs.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+      values.batchingGain = least.ratio;
+      const of = runs.length > 1 ? `; least of ${runs.length} GPU runs` : "";
+      from.batchingGain = `bench/results/${least.name} in_process c=32 batched/unbatched req/s (${least.gpu}${of})`;
     }
   }
   return { values, from };
