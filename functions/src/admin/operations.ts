@@ -8,7 +8,7 @@ import { FieldValue, type Firestore } from "firebase-admin/firestore";
 import { BUDGET_SHARDS, budgetUsed, GATEWAY_CONFIG } from "../core/firestoreGuard";
 import { DAYS, PLANS, QUOTAS, USAGE } from "../core/firestoreQuotaStore";
 import { effectivePlan, quotaStatus } from "../core/limits";
-import { type GatewayConfig, gatewayConfigSchema, type Plan, planSchema, quotaDocSchema, type QuotaStatus } from "../core/schema";
+import { describeIssues, type GatewayConfig, gatewayConfigSchema, type Plan, planSchema, quotaDocSchema, type QuotaStatus } from "../core/schema";
 import { windowKey } from "../core/windows";
 
 export class AdminError extends Error {}
@@ -19,7 +19,7 @@ export async function listPlans(db: Firestore): Promise<{ id: string; plan?: Pla
     const parsed = planSchema.safeParse(d.data());
     return parsed.success
       ? { id: d.id, plan: parsed.data }
-      : { id: d.id, problem: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+      : { id: d.id, problem: describeIssues(parsed.error) };
   });
 }
 

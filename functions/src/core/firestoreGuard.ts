@@ -15,7 +15,7 @@ import type { Firestore } from "firebase-admin/firestore";
 import { TtlCache } from "./cache";
 import { GatewayError } from "./errors";
 import type { Logger } from "./logger";
-import { type GatewayConfig, gatewayConfigSchema } from "./schema";
+import { describeIssues, type GatewayConfig, gatewayConfigSchema } from "./schema";
 import type { GlobalGuard } from "./store";
 import { secondsUntil, windowEnd, windowKey } from "./windows";
 
@@ -97,7 +97,7 @@ export class FirestoreGuard implements GlobalGuard {
     const parsed = gatewayConfigSchema.safeParse(snap.data() ?? {});
     if (!parsed.success) {
       this.options.logger.error("malformed gateway/config document; refusing calls", {
-        problem: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        problem: describeIssues(parsed.error),
       });
       throw new GatewayError("failed-precondition", "The service is misconfigured; try again later.", { reason: "config" });
     }

@@ -13,7 +13,7 @@ import { GatewayError } from "./errors";
 import { admit, effectivePlan, type EffectivePlan, liveSlots, quotaStatus, refundWindows } from "./limits";
 import type { Logger } from "./logger";
 import { budgetShardRef } from "./firestoreGuard";
-import { type Plan, planSchema, type QuotaDoc, type QuotaStatus, quotaDocSchema, type StoredResultDoc, storedResultSchema } from "./schema";
+import { describeIssues, type Plan, planSchema, type QuotaDoc, type QuotaStatus, quotaDocSchema, type StoredResultDoc, storedResultSchema } from "./schema";
 import { KeyedSerial } from "./serial";
 import type { CallOutcome, Charged, QuotaStore, Reservation, ReserveRequest, StoredResult } from "./store";
 import { windowKey, WINDOWS } from "./windows";
@@ -199,7 +199,7 @@ export class FirestoreQuotaStore implements QuotaStore {
         this.options.logger.error("malformed plan document; refusing calls on it", {
           uid,
           path: snap.ref.path,
-          problem: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          problem: describeIssues(parsed.error),
         });
         throw new GatewayError("failed-precondition", "Your plan is not configured correctly; contact support.", { reason: "plan" });
       }
@@ -232,7 +232,7 @@ function parseQuotaDoc(data: unknown, uid?: string, logger?: Logger): QuotaDoc |
   if (!parsed.success) {
     logger?.error("malformed quota document; refusing the call", {
       uid,
-      problem: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+      problem: describeIssues(parsed.error),
     });
     throw new GatewayError("failed-precondition", "Your account's quota settings are invalid; contact support.", {
       reason: "account",
