@@ -125,6 +125,8 @@ export class FirestoreQuotaStore implements QuotaStore {
       // Plans come from the per-instance cache (a plain read on a miss), not through the
       // transaction: they change rarely, and the transaction's read set stays the user's own.
       const plan = await this.planFor(doc, uid, now);
+      // The caller gave up waiting (see `storeDeadlineMs`): throwing here rolls the transaction back.
+      if (request.signal?.aborted) throw new Error("reservation abandoned");
 
       if (usageSnap?.exists) {
         const earlier = usageSnap.data() ?? {};

@@ -25,7 +25,16 @@ export interface GatewayDeps {
   /** A monotonic millisecond counter for latency. */
   monotonicMs: () => number;
   newCallId: () => string;
+  /**
+   * Longest wait for Firestore in each phase of a call (admission, commit, refund), in ms (default
+   * 10 s). The Firestore client retries an unreachable backend for minutes, far past the function's
+   * timeout; past this deadline the call fails closed with `unavailable` instead of hanging.
+   */
+  storeDeadlineMs?: number;
 }
+
+/** The default of `GatewayDeps.storeDeadlineMs`. */
+export const STORE_DEADLINE_MS = 10_000;
 
 export interface GatewayCall {
   /** The verified Firebase uid, or undefined when the caller is not signed in. */
@@ -54,10 +63,21 @@ export function createInferHandler(deps: GatewayDeps): InferHandler {
 
     const now = deps.now();
     const callId = requestId ?? deps.newCallId();
-    const reservation = await failClosed(deps, uid, callId, async () => {
-      await deps.guard.check(now);
-      return deps.quota.reserve({ uid, callId, idempotent: requestId !== undefined, units, inputs: inputs.length, now });
-    });
+    const reservation = await failClosed(
+      deps,
+      uid,
+      callId,
+      async (signal) => {
+        await deps.guard.check(now);
+        return deps.quota.reserve({ uid, callId, idempotent: requestId !== undefined, units, inputs: inputs.length, now, signal });
+      },
+      // A reservation that still lands after the caller was told `unavailable` is given back.
+      (late) => {
+        if (late.kind !== "charged") return;
+        deps.guard.admitted(now);
+        void refund(deps, late, "store_timeout", deps.monotonicMs());
+      },
+    );
     if (reservation.kind === "replay") {
       deps.logger.info("infer replayed", { uid, callId });
       return { ...reservation.result, replayed: true, quota: reservation.status };
@@ -78,7 +98,7 @@ export function createInferHandler(deps: GatewayDeps): InferHandler {
     const latencyMs = deps.monotonicMs() - started;
     const result = { outputs: answer.outputs, model: answer.model, modelVersion: answer.model_version, units };
     try {
-      await deps.quota.commit(reservation, { latencyMs, now: deps.now(), result });
+      await withDeadline(storeDeadline(deps), () => deps.quota.commit(reservation, { latencyMs, now: deps.now(), result }));
     } catch (err) {
       // The user was charged and gets their answer; the slot expires on its own and the record
       // stays "pending", which the ledger reports.
@@ -89,7 +109,7 @@ export function createInferHandler(deps: GatewayDeps): InferHandler {
   };
 }
 
-export function createGetQuotaHandler(deps: Pick<GatewayDeps, "quota" | "logger" | "now">): GetQuotaHandler {
+export function createGetQuotaHandler(deps: Pick<GatewayDeps, "quota" | "logger" | "now" | "storeDeadlineMs">): GetQuotaHandler {
   return async ({ uid: maybeUid, data }) => {
     const uid = requireUid(maybeUid);
     if (!emptyRequestSchema.safeParse(data).success) {
@@ -102,7 +122,7 @@ export function createGetQuotaHandler(deps: Pick<GatewayDeps, "quota" | "logger"
 async function refund(deps: GatewayDeps, reservation: Charged, outcome: Exclude<UsageOutcome, "ok">, started: number) {
   const latencyMs = deps.monotonicMs() - started;
   try {
-    await deps.quota.refund(reservation, { latencyMs, now: deps.now(), outcome });
+    await withDeadline(storeDeadline(deps), () => deps.quota.refund(reservation, { latencyMs, now: deps.now(), outcome }));
     deps.guard.refunded(deps.now());
   } catch (err) {
     deps.logger.error("refund failed; the user was charged for a failed call", {
@@ -113,14 +133,53 @@ async function refund(deps: GatewayDeps, reservation: Charged, outcome: Exclude<
   }
 }
 
-/** A store that cannot be reached admits nobody: the gateway fails closed with `unavailable`. */
-async function failClosed<T>(deps: Pick<GatewayDeps, "logger">, uid: string, callId: string, work: () => Promise<T>): Promise<T> {
+/**
+ * A store that cannot be reached admits nobody: the gateway fails closed with `unavailable`, within
+ * the store deadline. The work is told (`signal`) when the caller has been answered, so it writes
+ * nothing after that; if it still completes, `late` receives its result.
+ */
+async function failClosed<T>(
+  deps: Pick<GatewayDeps, "logger" | "storeDeadlineMs">,
+  uid: string,
+  callId: string,
+  work: (signal: AbortSignal) => Promise<T>,
+  late?: (value: T) => void,
+): Promise<T> {
   try {
-    return await work();
+    return await withDeadline(storeDeadline(deps), work, late);
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     deps.logger.error("quota store unreachable; refusing the call", { uid, callId, error: errorName(err) });
     throw new GatewayError("unavailable", "The service cannot check your quota right now; try again shortly.");
+  }
+}
+
+class StoreDeadlineExceeded extends Error {
+  override name = "StoreDeadlineExceeded";
+}
+
+function storeDeadline(deps: Pick<GatewayDeps, "storeDeadlineMs">): number {
+  return deps.storeDeadlineMs ?? STORE_DEADLINE_MS;
+}
+
+/** `work`, or `StoreDeadlineExceeded` after `ms` (then `work`'s signal is aborted and a late result goes to `late`). */
+async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>, late?: (value: T) => void): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const running = work(controller.signal);
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreDeadlineExceeded()), ms);
+  });
+  try {
+    return await Promise.race([running, expired]);
+  } catch (err) {
+    if (err instanceof StoreDeadlineExceeded) {
+      controller.abort();
+      running.then((value) => late?.(value), () => undefined);
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -7,7 +7,8 @@
 import type { Prediction, QuotaStatus } from "./schema";
 import type { WindowName } from "./windows";
 
-export type UsageOutcome = "ok" | "upstream_unavailable" | "upstream_timeout" | "upstream_error";
+/** `store_timeout`: the reservation landed after the caller had been refused for a slow Firestore, and was given back. */
+export type UsageOutcome = "ok" | "upstream_unavailable" | "upstream_timeout" | "upstream_error" | "store_timeout";
 
 export interface ReserveRequest {
   uid: string;
@@ -17,6 +18,8 @@ export interface ReserveRequest {
   units: number;
   inputs: number;
   now: Date;
+  /** Aborted when the caller has already been answered: the reservation must then write nothing. */
+  signal?: AbortSignal;
 }
 
 export interface StoredResult {

@@ -150,6 +150,59 @@ describe("infer: quota", () => {
   });
 });
 
+describe("infer: a store that hangs", () => {
+  // The Firestore client retries an unreachable backend for minutes; the core must not wait that long.
+  function hanging() {
+    const ctx = setup();
+    let release: (() => void) | undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const signals: AbortSignal[] = [];
+    const reserve = ctx.quota.reserve.bind(ctx.quota);
+    ctx.quota.reserve = async (req) => {
+      if (req.signal) signals.push(req.signal);
+      await gate;
+      return reserve(req);
+    };
+    const { quota, guard, inference, logger, clock } = ctx;
+    const handler = createInferHandler({
+      quota, guard, inference, logger, burst: new NoBurstLimit(), now: clock.now,
+      monotonicMs: () => 0, newCallId: () => "late-1", storeDeadlineMs: 50,
+    });
+    return { ...ctx, handler, signals, release: () => release?.() };
+  }
+
+  it("fails closed with unavailable at the store deadline, without calling the model", async () => {
+    const { handler, inference, signals, release } = hanging();
+    const started = Date.now();
+    const err = await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
+    expect(err.code).toBe("unavailable");
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(inference.calls).toHaveLength(0);
+    release();
+  });
+
+  it("gives back a reservation that lands after the caller was refused", async () => {
+    const { handler, quota, release, guard } = hanging();
+    await codeOf(handler({ uid: "u1", data: { inputs: ["x"] } }));
+    release();
+    for (let i = 0; i < 50 && quota.records.get("u1/late-1")?.status !== "refunded"; i++) await new Promise((r) => setImmediate(r));
+    expect(quota.records.get("u1/late-1")).toMatchObject({ status: "refunded", outcome: "store_timeout" });
+    expect(quota.used("u1")).toBe(0);
+    expect(quota.docs.get("u1")?.inFlight).toEqual({});
+    expect(guard.admittedCount).toBe(guard.refundedCount);
+  });
+
+  it("answers the caller when the commit hangs, and logs that the record was not completed", async () => {
+    const { quota, inference, logger, clock, guard } = setup();
+    quota.commit = () => new Promise<void>(() => undefined);
+    const handler = createInferHandler({ quota, guard, inference, logger, burst: new NoBurstLimit(), now: clock.now, monotonicMs: () => 0, newCallId: () => "c-1", storeDeadlineMs: 50 });
+    const answer = await handler({ uid: "u1", data: { inputs: ["x"] } });
+    expect(answer.outputs).toHaveLength(1);
+    expect(logger.entries.map((e) => e.message)).toContain("usage record not completed");
+  });
+});
+
 describe("infer: model failures are refunded", () => {
   it.each([
     ["unavailable", new UpstreamError("upstream_unavailable", "unavailable", "The model is busy.", 5), "unavailable"],
