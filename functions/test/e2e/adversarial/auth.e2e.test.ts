@@ -79,7 +79,9 @@ describe("the auth matrix against the Auth emulator (checkRevoked on)", () => {
     ["garbage", async () => "Bearer garbage"],
     ["an unsigned token for a uid that does not exist", async () => `Bearer ${unsigned(claims({ sub: `ghost-${randomUUID()}` }))}`],
     ["an expired token of a real user", async () => `Bearer ${unsigned(claims({ sub: (await newUser()).uid, iat: now() - 7200, exp: now() - 3600 }))}`],
-    ["another project's token", async () => `Bearer ${await (await newUser("demo-adv-other-project")).getIdToken()}`],
+    // The Auth emulator issues every token for its own project whatever the client asks, so the
+    // foreign token is built: a real user's claims with another project's audience and issuer.
+    ["another project's token for a real user", async () => `Bearer ${unsigned(claims({ sub: (await newUser()).uid, aud: "demo-adv-other-project", iss: "https://securetoken.google.com/demo-adv-other-project" }))}`],
     ["a deleted user's token", async () => {
       const user = await newUser();
       const token = await user.getIdToken();
