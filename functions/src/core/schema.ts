@@ -11,13 +11,17 @@ import type { WindowName } from "./windows";
 export const MAX_INPUTS = 16;
 export const MAX_INPUT_CHARS = 2000;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export const inferRequestSchema = z.strictObject({
   inputs: z
     .array(
       z
         .string()
         .min(1, "must not be empty")
-        .max(MAX_INPUT_CHARS, `must be at most ${MAX_INPUT_CHARS} characters`),
+        .max(MAX_INPUT_CHARS, `must be at most ${MAX_INPUT_CHARS} characters`)
+        // The model server cannot decode a lone surrogate (it answers 422): refuse it here, for free.
+        .refine((text) => !LONE_SURROGATE.test(text), "must be valid Unicode (it holds a lone surrogate)"),
     )
     .min(1, "must hold at least one text")
     .max(MAX_INPUTS, `must hold at most ${MAX_INPUTS} texts`),

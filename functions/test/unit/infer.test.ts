@@ -61,6 +61,8 @@ describe("infer: what", () => {
     ["a text too long", { inputs: ["x".repeat(MAX_INPUT_CHARS + 1)] }, /inputs\[0\]: must be at most 2000 characters/],
     ["a number inside", { inputs: ["ok", 3] }, /inputs\[1\]: .*string/i],
     ["an unknown key", { inputs: ["ok"], model: "big" }, /model/],
+    ["a lone high surrogate", { inputs: ["ok \uD800 then"] }, /inputs\[0\]: must be valid Unicode/],
+    ["a lone low surrogate", { inputs: ["fine", "\uDC00"] }, /inputs\[1\]: must be valid Unicode/],
     ["a __proto__ key", JSON.parse('{"inputs":["ok"],"__proto__":{"admin":true}}'), /__proto__/],
   ];
 
@@ -306,5 +308,14 @@ describe("getQuota", () => {
     const { getQuota } = setup();
     expect((await codeOf(getQuota({ uid: undefined, data: null }))).code).toBe("unauthenticated");
     expect((await codeOf(getQuota({ uid: "u1", data: { uid: "someone-else" } }))).code).toBe("invalid-argument");
+  });
+});
+
+describe("infer: unicode that is valid", () => {
+  it("accepts surrogate pairs (emoji), RTL and zero-width characters", async () => {
+    const { handler, inference } = setup();
+    const inputs = ["😀 ok", "\u05E9\u05DC\u05D5\u05DD", "a\u200Bb\u200Dc", "\uD83D\uDE00"];
+    await expect(handler({ uid: "u1", data: { inputs } })).resolves.toMatchObject({ replayed: false });
+    expect(inference.calls[0]).toEqual(inputs);
   });
 });
