@@ -40,6 +40,8 @@ afterAll(async () => {
 });
 
 const edgeChars = ["\uD800", "\uDFFF", "\u202E", "\u200F", "\u200B", "\uFEFF", "\u0000", "😀", "👩‍👩‍👧", "e\u0301", "\uFFFF"];
+/** The edge cases that are well-formed Unicode: everything but the lone surrogates. */
+const wellFormedEdges = edgeChars.filter((c) => !/^[\uD800-\uDFFF]$/.test(c));
 const edgeString = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.array(fc.constantFrom(...edgeChars), { maxLength: 20 }).map((a) => a.join("")),
@@ -138,8 +140,20 @@ describe("generated bad payloads through the core on Firestore", () => {
     expect(({} as Record<string, unknown>).inputs).toBeUndefined(); // no prototype was polluted
   });
 
-  it("accepts valid payloads made of unicode edge cases (lone surrogates, RTL, zero-width, emoji) and charges each once", async () => {
-    const valid = fc.array(fc.array(fc.constantFrom(...edgeChars), { minLength: 1, maxLength: 50 }).map((a) => a.join("")), { minLength: 1, maxLength: 16 });
+  it("refuses inputs holding a lone surrogate (the model server cannot decode them) before any Firestore operation", async () => {
+    const ops = countOps(db);
+    try {
+      for (const text of ["\uD800", "a\uDFFFb", "😀\uD83D", `${"x".repeat(100)}\uDC00`]) {
+        await expect(core.infer({ uid: "surrogates", data: { inputs: ["fine", text] } })).rejects.toMatchObject({ code: "invalid-argument" });
+      }
+      expect(ops.counts).toMatchObject({ reads: 0, writes: 0, transactions: 0 });
+    } finally {
+      ops.restore();
+    }
+  });
+
+  it("accepts valid payloads made of unicode edge cases (RTL, zero-width, BOM, NUL, emoji, ZWJ) and charges each once", async () => {
+    const valid = fc.array(fc.array(fc.constantFrom(...wellFormedEdges), { minLength: 1, maxLength: 50 }).map((a) => a.join("")), { minLength: 1, maxLength: 16 });
     const samples = fc.sample(valid, { numRuns: 5, seed: 7 }).filter((inputs) => inputs.every((t) => t.length <= 2000));
     for (const inputs of samples) {
       const answer = await core.infer({ uid: "unicode", data: { inputs } });
