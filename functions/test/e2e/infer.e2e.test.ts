@@ -12,6 +12,7 @@ import { getApps as getAdminApps, initializeApp as initializeAdminApp } from "fi
 import { getFirestore, type Firestore } from "firebase-admin/firestore";
 import type { InferResponse, QuotaStatus } from "../../src/core/schema";
 import { SECRET_HEADER } from "../../src/core/upstream";
+import { refusal as refused } from "../support/refusal";
 
 const PROJECT = process.env.GCLOUD_PROJECT ?? "demo-gatekeeper";
 const INFERENCE_URL = mustEnv("INFERENCE_URL");
@@ -58,14 +59,7 @@ afterAll(async () => {
   await deleteApp(app);
 });
 
-async function refusal(promise: Promise<unknown>): Promise<FunctionsError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as FunctionsError;
-  }
-  throw new Error("expected the call to be refused");
-}
+const refusal = (p: Promise<unknown>) => refused<FunctionsError>(p);
 
 async function callInferenceDirectly(headers: Record<string, string>, inputs: string[]) {
   return fetch(`${INFERENCE_URL}/v1/infer`, {

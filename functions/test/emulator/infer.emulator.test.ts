@@ -11,6 +11,7 @@ import { SECRET_HEADER } from "../../src/core/upstream";
 import { clearFirestore, firestoreHost } from "../support/emulator";
 import { applyParamDefaults } from "../support/params";
 import { StubServer } from "../support/stubServer";
+import { refusal } from "../support/refusal";
 
 const PROJECT = "demo-gatekeeper-callable";
 const SECRET = "callable-test-secret-0123456789";
@@ -53,14 +54,7 @@ function call(uid: string | undefined, data: unknown) {
   return wrapped({ data, auth: uid ? { uid, token: {} } : undefined, rawRequest: {} });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<HttpsError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as HttpsError;
-  }
-  throw new Error("expected the call to be refused");
-}
+const rejection = (p: Promise<unknown>) => refusal<HttpsError>(p);
 
 async function usage(uid: string) {
   const snap = await db.collection(`quotas/${uid}/usage`).get();

@@ -20,6 +20,7 @@ import { UpstreamError } from "../../src/core/upstream";
 import { clearFirestore, firestoreHost } from "../support/emulator";
 import { FakeClock, NoBurstLimit } from "../support/fakes";
 import { countOps } from "../support/firestoreOps";
+import { refusal as refused } from "../support/refusal";
 
 const PROJECT = "demo-gatekeeper-quota";
 let db: Firestore;
@@ -74,15 +75,7 @@ async function outcomes(promises: Promise<unknown>[]): Promise<Record<string, nu
   return counts;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error("expected a refusal");
-}
+const refusal = (p: Promise<unknown>) => refused(p, GatewayError);
 
 const quotaDoc = async (uid: string) => (await db.doc(`quotas/${uid}`).get()).data() ?? {};
 const usageDocs = async (uid: string) => (await db.collection(`quotas/${uid}/usage`).get()).docs.map((d) => d.data());

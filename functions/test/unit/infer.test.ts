@@ -5,6 +5,7 @@ import { MemoryLogger } from "../../src/core/logger";
 import { MAX_INPUT_CHARS, MAX_INPUTS } from "../../src/core/schema";
 import { UpstreamError } from "../../src/core/upstream";
 import { FakeClock, FakeGuard, FakeInference, FakeQuotaStore, NoBurstLimit } from "../support/fakes";
+import { refusal } from "../support/refusal";
 
 function setup(at = "2026-03-10T12:00:00.000Z", burst: BurstLimiter = new NoBurstLimit()) {
   const quota = new FakeQuotaStore();
@@ -28,15 +29,7 @@ function setup(at = "2026-03-10T12:00:00.000Z", burst: BurstLimiter = new NoBurs
   return { quota, guard, inference, clock, logger, handler, getQuota: createGetQuotaHandler(deps) };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error("expected the call to fail");
-}
+const codeOf = (p: Promise<unknown>) => refusal(p, GatewayError);
 
 describe("infer: who", () => {
   it("refuses a caller who is not signed in, before anything is charged or called", async () => {
