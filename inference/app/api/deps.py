@@ -11,11 +11,11 @@ from app.core.errors import ModelNotReady
 from app.core.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_runner(request: Request) -> Runner:
+async def get_runner(request: Request) -> Runner:
     runner: Runner | None = getattr(request.app.state, "runner", None)
     if runner is None or not runner.ready:
         raise ModelNotReady(request.app.state.settings.retry_after_s)
