@@ -16,16 +16,7 @@ import pytest
 from app.main import create_app
 from app.model.fake import FakeModel
 from app.model.loader import ModelLoadError
-
-POLL_TIMEOUT_S = 5.0
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + POLL_TIMEOUT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await asyncio.sleep(0.002)
+from tests.support import gated, until
 
 
 @asynccontextmanager
@@ -39,12 +30,6 @@ async def serving(settings: object, model: FakeModel | None) -> AsyncIterator[tu
 
 def run(body: Callable[[], object]) -> None:
     asyncio.run(asyncio.wait_for(body(), timeout=20))  # type: ignore[arg-type]
-
-
-def gated() -> tuple[FakeModel, threading.Event]:
-    gate = threading.Event()
-    gate.set()
-    return FakeModel(gate=gate), gate
 
 
 async def hold(client: httpx.AsyncClient, model: FakeModel, gate: threading.Event, auth: dict) -> asyncio.Task:
@@ -62,8 +47,7 @@ def test_concurrent_http_requests_share_one_model_call(make_settings, auth: dict
         async with serving(make_settings(max_wait_ms=0), model) as (client, app):
             blocker = await hold(client, model, gate, auth)
             inputs = [[f"req {i} good", f"req {i} bad"] for i in range(8)]
-            tasks = [asyncio.ensure_future(client.post("/v1/infer", json={"inputs": x}, headers=auth))
-                     for x in inputs]
+            tasks = [asyncio.ensure_future(client.post("/v1/infer", json={"inputs": x}, headers=auth)) for x in inputs]
             await until(lambda: app.state.runner.queued_items == 16, "queued")
             gate.set()
             responses = await asyncio.gather(blocker, *tasks)
@@ -104,8 +88,9 @@ def test_deadline_header_drops_a_request_that_waited_too_long(make_settings, aut
         async with serving(make_settings(max_wait_ms=0), model) as (client, app):
             blocker = await hold(client, model, gate, auth)
             sent = time.monotonic()
-            late = asyncio.ensure_future(client.post(
-                "/v1/infer", json={"inputs": ["LATE"]}, headers={**auth, "X-Request-Deadline-Ms": "20"}))
+            late = asyncio.ensure_future(
+                client.post("/v1/infer", json={"inputs": ["LATE"]}, headers={**auth, "X-Request-Deadline-Ms": "20"})
+            )
             await until(lambda: app.state.runner.queued_items == 1, "queued")
             await until(lambda: time.monotonic() - sent > 0.03, "the deadline to pass")
             gate.set()

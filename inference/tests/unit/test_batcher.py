@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -17,8 +16,7 @@ import pytest
 from app.batching import BatchingRunner
 from app.core.errors import DeadlineExceeded, InferenceFailed, ModelNotReady, QueueFull
 from app.model.fake import FakeModel
-
-POLL_TIMEOUT_S = 5.0
+from tests.support import gated, until
 
 
 class FakeClock:
@@ -27,14 +25,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + POLL_TIMEOUT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {what}")
-        await asyncio.sleep(0.002)
 
 
 def expected(texts: list[str]) -> list[tuple[str, float]]:
@@ -64,9 +54,7 @@ async def hold_worker(runner: BatchingRunner, model: FakeModel, gate: threading.
 
 
 def test_concurrent_requests_are_merged_and_get_exactly_their_own_outputs() -> None:
-    gate = threading.Event()
-    gate.set()
-    model = FakeModel(gate=gate)
+    model, gate = gated()
 
     async def body() -> None:
         runner = await started(make(model, max_batch_items=64, max_wait_ms=0))
@@ -91,9 +79,7 @@ def test_concurrent_requests_are_merged_and_get_exactly_their_own_outputs() -> N
 
 
 def test_batches_never_exceed_max_items_and_a_large_request_runs_alone() -> None:
-    gate = threading.Event()
-    gate.set()
-    model = FakeModel(gate=gate)
+    model, gate = gated()
 
     async def body() -> None:
         runner = await started(make(model, max_batch_items=8, max_wait_ms=0, max_queue_items=500))
@@ -145,9 +131,7 @@ def test_waits_up_to_max_wait_for_more_requests_counted_from_the_oldest() -> Non
 
 
 def test_a_failing_batch_fails_every_request_in_it_and_the_worker_carries_on() -> None:
-    gate = threading.Event()
-    gate.set()
-    model = FakeModel(gate=gate)
+    model, gate = gated()
 
     async def body() -> None:
         runner = await started(make(model, max_wait_ms=0))
@@ -161,8 +145,9 @@ def test_a_failing_batch_fails_every_request_in_it_and_the_worker_carries_on() -
             assert all(isinstance(r, InferenceFailed) for r in results), results
             model.fail_with = None
             model.drop_outputs = 1  # the wrong number of outputs fails the whole batch too
-            assert isinstance((await asyncio.gather(runner.predict(["a", "b"]), return_exceptions=True))[0],
-                              InferenceFailed)
+            assert isinstance(
+                (await asyncio.gather(runner.predict(["a", "b"]), return_exceptions=True))[0], InferenceFailed
+            )
             model.drop_outputs = 0
             assert len(await runner.predict(["again"])) == 1
             assert runner.ready
@@ -173,9 +158,7 @@ def test_a_failing_batch_fails_every_request_in_it_and_the_worker_carries_on() -
 
 
 def test_full_queue_refuses_at_once_with_retry_after() -> None:
-    gate = threading.Event()
-    gate.set()
-    model = FakeModel(gate=gate)
+    model, gate = gated()
 
     async def body() -> None:
         runner = await started(make(model, max_wait_ms=0, max_queue_items=4, retry_after_s=3))
@@ -198,9 +181,7 @@ def test_full_queue_refuses_at_once_with_retry_after() -> None:
 
 def test_requests_whose_deadline_passed_in_the_queue_are_dropped_not_computed() -> None:
     clock = FakeClock()
-    gate = threading.Event()
-    gate.set()
-    model = FakeModel(gate=gate)
+    model, gate = gated()
 
     async def body() -> None:
         runner = await started(make(model, max_wait_ms=0, max_queue_ms=5000, clock=clock))
@@ -235,9 +216,7 @@ def test_requests_whose_deadline_passed_in_the_queue_are_dropped_not_computed() 
 
 
 def test_a_request_whose_caller_went_away_is_not_computed() -> None:
-    gate = threading.Event()
-    gate.set()
-    model = FakeModel(gate=gate)
+    model, gate = gated()
 
     async def body() -> None:
         runner = await started(make(model, max_wait_ms=0))
@@ -261,9 +240,7 @@ class WorkerKilled(BaseException):
 
 
 def test_when_the_worker_dies_queued_requests_fail_fast_and_it_is_not_ready() -> None:
-    gate = threading.Event()
-    gate.set()
-    model = FakeModel(gate=gate)
+    model, gate = gated()
 
     async def body() -> None:
         runner = await started(make(model, max_wait_ms=0))
@@ -285,9 +262,7 @@ def test_when_the_worker_dies_queued_requests_fail_fast_and_it_is_not_ready() ->
 
 
 def test_close_drains_queued_work_then_closes_the_model() -> None:
-    gate = threading.Event()
-    gate.set()
-    model = FakeModel(gate=gate)
+    model, gate = gated()
 
     async def body() -> None:
         runner = await started(make(model, max_wait_ms=0))
