@@ -9,7 +9,7 @@ import { type Firestore, getFirestore } from "firebase-admin/firestore";
 import type { HttpsError } from "firebase-functions/v2/https";
 import { SECRET_HEADER } from "../../src/core/upstream";
 import { clearFirestore, firestoreHost } from "../support/emulator";
-import { applyParamDefaults } from "../support/params";
+import { applyParamDefaults } from "../../src/config";
 import { StubServer } from "../support/stubServer";
 import { refusal } from "../support/refusal";
 
